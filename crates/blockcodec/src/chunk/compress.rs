@@ -1,0 +1,320 @@
+//! The chunk writer (blosc-format.md §5.1): blocks -> filters -> streams -> codec.
+//!
+//! Blocks are compressed independently (in parallel with the `parallel` feature) into private
+//! regions, then a serial walk in block order assembles the chunk exactly as C-Blosc2 does with
+//! one thread, including its output-limit rules. The bytes are therefore identical for every
+//! thread count, and identical to C-Blosc2's at one thread for BloscLZ.
+
+use super::header::{
+    EXTENDED_HEADER_LEN, FLAG_DELTA, FLAG_DONT_SPLIT, FLAG_EXTENDED, FLAG_MEMCPYED, HeaderFields,
+    MAX_BUFFERSIZE, MAX_OVERHEAD, SpecialValue,
+};
+use super::layout::{compute_blocksize, writer_splits};
+use super::scratch::{Scratch, with_scratch};
+use crate::codec;
+use crate::error::{Error, Result};
+use crate::filter::{BitshuffleRules, Pipeline};
+use crate::parallel;
+use crate::params::{CParams, Filter};
+
+/// Inputs below this size are always stored memcpyed (`BLOSC_MIN_BUFFERSIZE`, §1.3).
+const MIN_BUFFERSIZE: usize = 32;
+
+/// Compresses `src` into a new chunk.
+///
+/// # Errors
+/// `InvalidParam` for bad parameters or an input above 2 GiB − 32, `Unsupported` for codecs
+/// this build cannot compress with.
+pub fn compress(src: &[u8], cparams: &CParams) -> Result<Vec<u8>> {
+    let mut dst = vec![0u8; src.len().saturating_add(MAX_OVERHEAD)];
+    let n = compress_into(src, &mut dst, cparams)?;
+    dst.truncate(n);
+    // Callers keep chunks around; do not make them hold the worst-case capacity.
+    dst.shrink_to_fit();
+    Ok(dst)
+}
+
+/// What a stream of the compressed block turned into.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Stream {
+    /// Placeholder for streams a block does not have.
+    #[default]
+    Absent,
+    /// All bytes zero: a csize of 0 and no payload.
+    Zero,
+    /// All bytes equal to a non-zero byte: negative csize and a token.
+    Run,
+    /// Codec output of this many bytes.
+    Coded(u32),
+    /// Stored raw (the codec could not compress).
+    Raw,
+}
+
+struct BlockJob<'a> {
+    src: &'a [u8],
+    region: &'a mut [u8],
+    streams: &'a mut [Stream],
+}
+
+struct Plan<'a> {
+    cp: &'a CParams,
+    src: &'a [u8],
+    typesize: usize,
+    blocksize: usize,
+    split: bool,
+    pipeline: Pipeline,
+}
+
+impl Plan<'_> {
+    fn nstreams(&self, block_len: usize) -> usize {
+        if self.split && block_len == self.blocksize {
+            self.typesize
+        } else {
+            1
+        }
+    }
+
+    fn reference(&self, index: usize) -> Option<&[u8]> {
+        (index > 0 && self.pipeline.has_delta()).then(|| &self.src[..self.blocksize])
+    }
+
+    /// Phase 1: filters the block and encodes each stream into `region` at
+    /// `k * (neblock + 5)` with an output limit of `neblock`.
+    fn compress_block(&self, index: usize, job: &mut BlockJob<'_>, sc: &mut Scratch) -> Result<()> {
+        let Scratch { filter, codec: cs } = sc;
+        let filtered = self
+            .pipeline
+            .forward(job.src, self.reference(index), filter)?;
+        let nstreams = self.nstreams(filtered.len());
+        let neblock = filtered.len() / nstreams;
+        for (k, piece) in filtered.chunks_exact(neblock).take(nstreams).enumerate() {
+            let slot = &mut job.region[k * (neblock + 5)..][..neblock];
+            job.streams[k] = match piece.first() {
+                Some(&0) if piece.iter().all(|&b| b == 0) => Stream::Zero,
+                Some(&v) if piece.iter().all(|&b| b == v) => {
+                    slot[0] = v;
+                    Stream::Run
+                }
+                _ => {
+                    let c = codec::compress(self.cp.codec, self.cp.clevel, piece, slot, cs);
+                    if c == 0 || c >= neblock {
+                        slot.copy_from_slice(piece);
+                        Stream::Raw
+                    } else {
+                        Stream::Coded(c as u32)
+                    }
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// Re-encodes stream `k` of block `index` with a smaller output limit, as C does when the
+    /// destination is nearly full. Returns the coded length, or 0.
+    fn recompress_stream(&self, index: usize, k: usize, limit: &mut [u8]) -> Result<usize> {
+        let start = index * self.blocksize;
+        let block = &self.src[start..(start + self.blocksize).min(self.src.len())];
+        with_scratch(|sc| {
+            let Scratch { filter, codec: cs } = sc;
+            let filtered = self
+                .pipeline
+                .forward(block, self.reference(index), filter)?;
+            let neblock = filtered.len() / self.nstreams(filtered.len());
+            let piece = &filtered[k * neblock..(k + 1) * neblock];
+            Ok(codec::compress(
+                self.cp.codec,
+                self.cp.clevel,
+                piece,
+                limit,
+                cs,
+            ))
+        })
+    }
+}
+
+/// Compresses `src` into `dst`, returning the chunk length. A destination of
+/// `src.len() + 32` bytes always suffices; a smaller one follows C-Blosc2's rules (streams get a
+/// reduced output limit near the end, and a chunk that does not fit is an error).
+///
+/// # Errors
+/// As [`compress`], plus `OutputTooSmall` when the chunk does not fit in `dst`.
+pub fn compress_into(src: &[u8], dst: &mut [u8], cparams: &CParams) -> Result<usize> {
+    cparams.validate()?;
+    let nbytes = src.len();
+    if nbytes > MAX_BUFFERSIZE {
+        return Err(Error::param(format!(
+            "input of {nbytes} bytes exceeds the chunk maximum of {MAX_BUFFERSIZE}"
+        )));
+    }
+    let typesize = cparams.header_typesize();
+    let blocksize = compute_blocksize(cparams, typesize, nbytes);
+    let nblocks = nbytes.div_ceil(blocksize);
+    let destsize = dst.len();
+    let mut fields = HeaderFields {
+        flags: FLAG_EXTENDED,
+        typesize: typesize as u8,
+        nbytes,
+        blocksize,
+        cbytes: 0,
+        filters: cparams.filters.map(|s| s.filter.id()),
+        filters_meta: cparams.filters.map(|s| s.meta),
+        udcodec: cparams.codec.api_id(),
+        compcode_meta: cparams.compcode_meta,
+        blosc2_flags: 0,
+    };
+    let memcpyed = cparams.clevel == 0
+        || nbytes < MIN_BUFFERSIZE
+        || EXTENDED_HEADER_LEN + 4 * nblocks > destsize;
+    if memcpyed {
+        fields.flags |= FLAG_MEMCPYED;
+        return write_memcpyed(src, dst, &mut fields);
+    }
+    let split = writer_splits(cparams, typesize, blocksize);
+    if cparams.has_filter(Filter::Delta) {
+        fields.flags |= FLAG_DELTA;
+    }
+    if !split {
+        fields.flags |= FLAG_DONT_SPLIT;
+    }
+    fields.flags |= cparams.codec.format_code() << 5;
+    let slots = cparams.filters;
+    let plan = Plan {
+        cp: cparams,
+        src,
+        typesize,
+        blocksize,
+        split,
+        pipeline: Pipeline::new(slots, typesize, BitshuffleRules::V3),
+    };
+    match assemble(&plan, nblocks, dst)? {
+        Some(Assembled::Streams(cbytes)) => {
+            fields.cbytes = cbytes;
+            write_header(dst, &fields);
+            Ok(cbytes)
+        }
+        Some(Assembled::AllZero) => {
+            // Every stream was a zero run: C rewrites the chunk as a zero special (§5.1 step 7).
+            fields.blosc2_flags |= HeaderFields::special(SpecialValue::Zeros);
+            fields.cbytes = EXTENDED_HEADER_LEN;
+            write_header(dst, &fields);
+            Ok(EXTENDED_HEADER_LEN)
+        }
+        None => write_memcpyed(src, dst, &mut fields),
+    }
+}
+
+fn write_header(dst: &mut [u8], fields: &HeaderFields) {
+    dst[..EXTENDED_HEADER_LEN].copy_from_slice(&fields.to_bytes());
+}
+
+fn write_memcpyed(src: &[u8], dst: &mut [u8], fields: &mut HeaderFields) -> Result<usize> {
+    let cbytes = src.len() + EXTENDED_HEADER_LEN;
+    if cbytes > dst.len() {
+        return Err(Error::too_small(cbytes, dst.len()));
+    }
+    fields.flags |= FLAG_MEMCPYED;
+    fields.cbytes = cbytes;
+    write_header(dst, fields);
+    dst[EXTENDED_HEADER_LEN..cbytes].copy_from_slice(src);
+    Ok(cbytes)
+}
+
+enum Assembled {
+    Streams(usize),
+    AllZero,
+}
+
+/// Phase 1 (parallel) then phase 2 (serial walk). `None` means C would fall back to memcpy.
+fn assemble(plan: &Plan<'_>, nblocks: usize, dst: &mut [u8]) -> Result<Option<Assembled>> {
+    let max_streams = if plan.split { plan.typesize } else { 1 };
+    // Each stream slot holds its payload (at most neblock) plus room for 5 header bytes.
+    let stride = plan.blocksize + 5 * max_streams;
+    let mut regions = vec![0u8; stride * nblocks];
+    let mut streams = vec![Stream::Absent; max_streams * nblocks];
+    let mut jobs: Vec<BlockJob<'_>> = plan
+        .src
+        .chunks(plan.blocksize)
+        .zip(regions.chunks_mut(stride))
+        .zip(streams.chunks_mut(max_streams))
+        .map(|((src, region), streams)| BlockJob {
+            src,
+            region,
+            streams,
+        })
+        .collect();
+    parallel::try_for_each(plan.cp.nthreads, &mut jobs, |i, job| {
+        with_scratch(|sc| plan.compress_block(i, job, sc))
+    })?;
+    drop(jobs);
+
+    let destsize = dst.len();
+    let table = EXTENDED_HEADER_LEN;
+    let mut ntbytes = EXTENDED_HEADER_LEN + 4 * nblocks;
+    let mut all_zero = true;
+    for (j, block) in plan.src.chunks(plan.blocksize).enumerate() {
+        dst[table + 4 * j..table + 4 * j + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
+        let nstreams = plan.nstreams(block.len());
+        let neblock = block.len() / nstreams;
+        for k in 0..nstreams {
+            let kind = streams[j * max_streams + k];
+            let payload_at = j * stride + k * (neblock + 5);
+            // §5.1 step 6a: room for csize.
+            ntbytes += 4;
+            let csize_at = ntbytes - 4;
+            if ntbytes > destsize {
+                return Ok(None);
+            }
+            let csize: i32 = match kind {
+                Stream::Absent => return Err(Error::invalid("internal: missing stream")),
+                Stream::Zero => 0,
+                Stream::Run => {
+                    ntbytes += 1;
+                    if ntbytes > destsize {
+                        return Ok(None);
+                    }
+                    dst[ntbytes - 1] = 0x01;
+                    -i32::from(regions[payload_at])
+                }
+                Stream::Coded(_) | Stream::Raw => {
+                    let room = destsize - ntbytes;
+                    let len = if room >= neblock {
+                        match kind {
+                            Stream::Coded(c) => c as usize,
+                            _ => neblock,
+                        }
+                    } else {
+                        // C would call the codec with a limit of `room` (step 6c).
+                        if room == 0 {
+                            return Ok(None);
+                        }
+                        let c = plan.recompress_stream(j, k, &mut dst[ntbytes..destsize])?;
+                        if c == 0 || c >= neblock {
+                            return Ok(None);
+                        }
+                        ntbytes += c;
+                        all_zero = false;
+                        write_csize(dst, csize_at, c);
+                        continue;
+                    };
+                    dst[ntbytes..ntbytes + len]
+                        .copy_from_slice(&regions[payload_at..payload_at + len]);
+                    ntbytes += len;
+                    len as i32
+                }
+            };
+            if kind != Stream::Zero {
+                all_zero = false;
+            }
+            dst[csize_at..csize_at + 4].copy_from_slice(&csize.to_le_bytes());
+        }
+    }
+    Ok(Some(if all_zero {
+        Assembled::AllZero
+    } else {
+        Assembled::Streams(ntbytes)
+    }))
+}
+
+fn write_csize(dst: &mut [u8], at: usize, c: usize) {
+    dst[at..at + 4].copy_from_slice(&(c as i32).to_le_bytes());
+}

@@ -1,0 +1,371 @@
+//! The chunk reader (blosc-format.md §8): validated header -> per-block streams -> codec ->
+//! inverse filters, blocks decoded independently and in parallel where the filters allow.
+
+use super::header::{ChunkHeader, SpecialValue};
+use super::scratch::with_scratch;
+use crate::codec;
+use crate::error::{Error, Result};
+use crate::filter::{BitshuffleRules, Pipeline};
+use crate::parallel;
+use crate::params::{Codec, DParams, Limits};
+
+/// Quiet-NaN bit patterns C-Blosc2 writes for NaN chunks (§2.4).
+const NAN_F32: [u8; 4] = 0x7FC0_0000u32.to_le_bytes();
+const NAN_F64: [u8; 8] = 0x7FF8_0000_0000_0000u64.to_le_bytes();
+
+/// Decompresses a chunk into `dst`, returning the number of bytes written (`nbytes`).
+///
+/// # Errors
+/// `InvalidData` for malformed input, `Unsupported` for features this build lacks,
+/// `OutputTooSmall` when `dst` is shorter than the chunk's `nbytes` (checked before any work).
+pub fn decompress_into(src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    decompress_into_with(src, dst, &DParams::default())
+}
+
+/// [`decompress_into`] with explicit parameters (thread count).
+///
+/// # Errors
+/// As [`decompress_into`].
+pub fn decompress_into_with(src: &[u8], dst: &mut [u8], dparams: &DParams) -> Result<usize> {
+    let header = ChunkHeader::parse(src)?;
+    let nbytes = header.nbytes();
+    let avail = dst.len();
+    let dst = dst
+        .get_mut(..nbytes)
+        .ok_or_else(|| Error::too_small(nbytes, avail))?;
+    Chunk::new(src, header)?.decode_all(dst, dparams.nthreads)?;
+    Ok(nbytes)
+}
+
+/// Decompresses a chunk into a new vector, refusing (before allocating) chunks whose `nbytes`
+/// exceeds `limits.max_nbytes`.
+///
+/// # Errors
+/// As [`decompress_into`], plus `LimitExceeded`.
+pub fn decompress_to_vec(src: &[u8], limits: &Limits) -> Result<Vec<u8>> {
+    decompress_to_vec_with(src, limits, &DParams::default())
+}
+
+/// [`decompress_to_vec`] with explicit parameters.
+///
+/// # Errors
+/// As [`decompress_to_vec`].
+pub fn decompress_to_vec_with(src: &[u8], limits: &Limits, dparams: &DParams) -> Result<Vec<u8>> {
+    let header = ChunkHeader::parse(src)?;
+    let nbytes = header.nbytes();
+    if nbytes > limits.max_nbytes {
+        return Err(Error::limit(format!(
+            "chunk declares {nbytes} bytes, above the limit of {}",
+            limits.max_nbytes
+        )));
+    }
+    let chunk = Chunk::new(src, header)?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(nbytes)
+        .map_err(|_| Error::limit(format!("cannot allocate {nbytes} bytes")))?;
+    out.resize(nbytes, 0);
+    chunk.decode_all(&mut out, dparams.nthreads)?;
+    Ok(out)
+}
+
+/// Decompresses with default limits (256 MiB) into a new vector.
+///
+/// # Errors
+/// As [`decompress_to_vec`].
+pub fn decompress(src: &[u8]) -> Result<Vec<u8>> {
+    decompress_to_vec(src, &Limits::default())
+}
+
+/// Decodes elements `start .. start + nitems` (in units of the header typesize) into `dst`,
+/// decoding only the blocks that hold them. Returns the number of bytes written.
+///
+/// # Errors
+/// `InvalidParam` when the range is outside the chunk, `OutputTooSmall` when `dst` is short,
+/// and the errors of [`decompress_into`].
+pub fn getitem(src: &[u8], start: usize, nitems: usize, dst: &mut [u8]) -> Result<usize> {
+    let header = ChunkHeader::parse(src)?;
+    let ts = header.typesize();
+    let range = start
+        .checked_mul(ts)
+        .and_then(|a| Some((a, start.checked_add(nitems)?.checked_mul(ts)?)))
+        .filter(|&(_, b)| b <= header.nbytes())
+        .ok_or_else(|| {
+            Error::param(format!(
+                "items {start}..+{nitems} are outside a chunk of {} items",
+                header.nbytes() / ts
+            ))
+        })?;
+    let len = range.1 - range.0;
+    let avail = dst.len();
+    let dst = dst
+        .get_mut(..len)
+        .ok_or_else(|| Error::too_small(len, avail))?;
+    Chunk::new(src, header)?.decode_range(range.0, dst)?;
+    Ok(len)
+}
+
+/// A chunk whose header is validated, ready to decode blocks.
+#[derive(Clone)]
+struct Chunk<'a> {
+    src: &'a [u8],
+    h: ChunkHeader,
+    pipeline: Pipeline,
+    codec: Option<Codec>,
+    /// Whether non-leftover blocks are split into `typesize` streams.
+    split: bool,
+}
+
+impl<'a> Chunk<'a> {
+    fn new(src: &'a [u8], h: ChunkHeader) -> Result<Chunk<'a>> {
+        let src = &src[..h.cbytes()];
+        let regular = h.special().is_none() && !h.is_memcpyed() && h.nbytes() > 0;
+        let slots = if regular {
+            h.filters()?
+        } else {
+            Default::default()
+        };
+        let codec = if regular { Some(h.codec()?) } else { None };
+        let rules = if h.version() <= 2 {
+            BitshuffleRules::V2
+        } else {
+            BitshuffleRules::V3
+        };
+        let pipeline = Pipeline::new(slots, h.typesize(), rules);
+        let split = if h.version() <= 2 {
+            // C-Blosc 1.x also requires its legacy condition (§3.1).
+            !h.dont_split() && h.typesize() <= 16 && h.blocksize() / h.typesize() >= 128
+        } else {
+            !h.dont_split()
+        };
+        Ok(Chunk {
+            src,
+            h,
+            pipeline,
+            codec,
+            split,
+        })
+    }
+
+    fn decode_all(&self, dst: &mut [u8], nthreads: usize) -> Result<()> {
+        match self.decode_all_inner(dst, nthreads) {
+            // Blosc1 chunks written with ALWAYS split fail the legacy rule; retry flag-only.
+            Err(e) if self.h.version() <= 2 && !self.split && !self.h.dont_split() => {
+                let retry = Chunk {
+                    split: true,
+                    ..self.clone()
+                };
+                retry.decode_all_inner(dst, nthreads).map_err(|_| e)
+            }
+            r => r,
+        }
+    }
+
+    fn decode_all_inner(&self, dst: &mut [u8], nthreads: usize) -> Result<()> {
+        if let Some(special) = self.h.special() {
+            return self.fill_special(special, dst);
+        }
+        if self.h.is_memcpyed() {
+            let hl = self.h.header_len();
+            dst.copy_from_slice(&self.src[hl..hl + dst.len()]);
+            return Ok(());
+        }
+        if dst.is_empty() {
+            return Ok(());
+        }
+        let bs = self.h.blocksize();
+        let delta = self.pipeline.has_delta();
+        let (first, rest) = dst.split_at_mut(bs.min(dst.len()));
+        if delta {
+            // Later blocks are XORed against the decoded block 0, so it must come first.
+            self.decode_block(0, first, None)?;
+            let reference: &[u8] = first;
+            let mut jobs: Vec<&mut [u8]> = rest.chunks_mut(bs).collect();
+            parallel::try_for_each(nthreads, &mut jobs, |i, out| {
+                self.decode_block(i + 1, out, Some(reference))
+            })
+        } else {
+            let mut jobs: Vec<&mut [u8]> = dst.chunks_mut(bs).collect();
+            parallel::try_for_each(nthreads, &mut jobs, |i, out| {
+                self.decode_block(i, out, None)
+            })
+        }
+    }
+
+    fn fill_special(&self, special: SpecialValue, dst: &mut [u8]) -> Result<()> {
+        let pattern: &[u8] = match special {
+            // C leaves uninitialised chunks untouched; zeros make decoding deterministic.
+            SpecialValue::Zeros | SpecialValue::Uninit => {
+                dst.fill(0);
+                return Ok(());
+            }
+            SpecialValue::Nan if self.h.typesize() == 4 => &NAN_F32,
+            SpecialValue::Nan => &NAN_F64,
+            SpecialValue::Value => self
+                .h
+                .special_value(self.src)
+                .ok_or_else(|| Error::invalid("repeated-value chunk without a value"))?,
+        };
+        for out in dst.chunks_mut(pattern.len()) {
+            out.copy_from_slice(&pattern[..out.len()]);
+        }
+        Ok(())
+    }
+
+    /// Decodes the part of the chunk starting at byte `offset` into `dst`.
+    fn decode_range(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
+        if dst.is_empty() {
+            return Ok(());
+        }
+        if let Some(special) = self.h.special() {
+            // Patterns repeat with their width: fill from the start of the covering element.
+            let width = self
+                .h
+                .special_value(self.src)
+                .map_or(self.h.typesize(), <[u8]>::len);
+            let skip = offset % width;
+            let mut span = vec![0u8; skip + dst.len()];
+            self.fill_special(special, &mut span)?;
+            dst.copy_from_slice(&span[skip..]);
+            return Ok(());
+        }
+        if self.h.is_memcpyed() {
+            let at = self.h.header_len() + offset;
+            dst.copy_from_slice(&self.src[at..at + dst.len()]);
+            return Ok(());
+        }
+        let bs = self.h.blocksize();
+        let first = offset / bs;
+        let last = (offset + dst.len() - 1) / bs;
+        // Delta blocks after the first need the decoded block 0 (§4.3).
+        let reference = if self.pipeline.has_delta() && last > 0 {
+            let mut block0 = vec![0u8; bs];
+            self.decode_block(0, &mut block0, None)?;
+            Some(block0)
+        } else {
+            None
+        };
+        let mut scratch = Vec::new();
+        let mut written = 0;
+        for j in first..=last {
+            let bstart = j * bs;
+            let blen = bs.min(self.h.nbytes() - bstart);
+            let from = offset.max(bstart) - bstart;
+            let to = (offset + dst.len()).min(bstart + blen) - bstart;
+            let piece = &mut dst[written..written + (to - from)];
+            match (&reference, j) {
+                (Some(block0), 0) => piece.copy_from_slice(&block0[from..to]),
+                _ if from == 0 && to == blen => {
+                    self.decode_block(j, piece, reference.as_deref())?
+                }
+                _ => {
+                    scratch.resize(blen, 0);
+                    self.decode_block(j, &mut scratch, reference.as_deref())?;
+                    piece.copy_from_slice(&scratch[from..to]);
+                }
+            }
+            written += to - from;
+        }
+        Ok(())
+    }
+
+    fn read_i32(&self, pos: usize) -> Result<i32> {
+        let bytes = self
+            .src
+            .get(pos..pos.wrapping_add(4))
+            .filter(|_| pos.checked_add(4).is_some())
+            .ok_or_else(|| Error::invalid(format!("stream header at {pos} runs past the chunk")))?;
+        let mut b = [0u8; 4];
+        b.copy_from_slice(bytes);
+        Ok(i32::from_le_bytes(b))
+    }
+
+    /// Decodes block `j` into `out` (its exact length). `reference` is the decoded block 0.
+    fn decode_block(&self, j: usize, out: &mut [u8], reference: Option<&[u8]>) -> Result<()> {
+        let hl = self.h.header_len();
+        let table_end = hl + 4 * self.h.nblocks();
+        let bstart = self.read_i32(hl + 4 * j)?;
+        let mut pos = usize::try_from(bstart)
+            .ok()
+            .filter(|&b| b >= table_end && b < self.src.len())
+            .ok_or_else(|| {
+                Error::invalid(format!("block {j} starts at invalid offset {bstart}"))
+            })?;
+        let nstreams = if self.split && out.len() == self.h.blocksize() {
+            self.h.typesize()
+        } else {
+            1
+        };
+        if !out.len().is_multiple_of(nstreams) {
+            return Err(Error::invalid(
+                "block length is not a multiple of its stream count",
+            ));
+        }
+        let neblock = out.len() / nstreams;
+        if neblock == 0 {
+            return Err(Error::invalid("empty stream"));
+        }
+        with_scratch(|sc| {
+            let filtered = self.pipeline.has_inverse();
+            let target: &mut [u8] = if filtered {
+                Pipeline::stream_buffer(&mut sc.filter, out.len())
+            } else {
+                &mut *out
+            };
+            for piece in target.chunks_exact_mut(neblock) {
+                pos = self.decode_stream(pos, piece)?;
+            }
+            if filtered {
+                self.pipeline.backward(&mut sc.filter, out, reference);
+            }
+            Ok(())
+        })
+    }
+
+    /// Decodes one stream starting at `pos` into `out`; returns the position after it.
+    fn decode_stream(&self, pos: usize, out: &mut [u8]) -> Result<usize> {
+        let csize = self.read_i32(pos)?;
+        let pos = pos + 4;
+        let extended = self.h.is_extended();
+        if csize <= 0 && !extended {
+            return Err(Error::invalid(format!(
+                "stream size {csize} in a Blosc1 chunk"
+            )));
+        }
+        if csize == 0 {
+            out.fill(0);
+            return Ok(pos);
+        }
+        if csize < 0 {
+            if csize < -255 {
+                return Err(Error::invalid(format!("run stream with csize {csize}")));
+            }
+            let token = *self
+                .src
+                .get(pos)
+                .ok_or_else(|| Error::invalid("run token missing"))?;
+            if token & 0x01 == 0 {
+                return Err(Error::invalid(format!(
+                    "run token {token:#04x} lacks bit 0"
+                )));
+            }
+            out.fill(csize.unsigned_abs() as u8);
+            return Ok(pos + 1);
+        }
+        let csize = csize as usize;
+        let payload = pos
+            .checked_add(csize)
+            .and_then(|end| self.src.get(pos..end))
+            .ok_or_else(|| {
+                Error::invalid(format!("stream of {csize} bytes runs past the chunk"))
+            })?;
+        if csize == out.len() {
+            out.copy_from_slice(payload);
+        } else {
+            let codec = self
+                .codec
+                .ok_or_else(|| Error::invalid("stream without a codec"))?;
+            codec::decompress(codec, payload, out)?;
+        }
+        Ok(pos + csize)
+    }
+}
