@@ -89,9 +89,9 @@ impl Plan<'_> {
         let neblock = filtered.len() / nstreams;
         for (k, piece) in filtered.chunks_exact(neblock).take(nstreams).enumerate() {
             let slot = &mut job.region[k * (neblock + 5)..][..neblock];
-            job.streams[k] = match piece.first() {
-                Some(&0) if piece.iter().all(|&b| b == 0) => Stream::Zero,
-                Some(&v) if piece.iter().all(|&b| b == v) => {
+            job.streams[k] = match run_byte(piece) {
+                Some(0) => Stream::Zero,
+                Some(v) => {
                     slot[0] = v;
                     Stream::Run
                 }
@@ -203,6 +203,15 @@ pub fn compress_into(src: &[u8], dst: &mut [u8], cparams: &CParams) -> Result<us
     }
 }
 
+/// The byte every position of `piece` holds, if they are all equal (§5.1 step 6b). Compares
+/// 64-byte slices so the check vectorises; it runs on every stream.
+fn run_byte(piece: &[u8]) -> Option<u8> {
+    let v = *piece.first()?;
+    let pattern = [v; 64];
+    let (chunks, rest) = piece.as_chunks::<64>();
+    (chunks.iter().all(|c| *c == pattern) && rest.iter().all(|&b| b == v)).then_some(v)
+}
+
 fn write_header(dst: &mut [u8], fields: &HeaderFields) {
     dst[..EXTENDED_HEADER_LEN].copy_from_slice(&fields.to_bytes());
 }
@@ -224,8 +233,83 @@ enum Assembled {
     AllZero,
 }
 
-/// Phase 1 (parallel) then phase 2 (serial walk). `None` means C would fall back to memcpy.
+/// Writes the bstarts table and streams into `dst`. `None` means C would fall back to memcpy.
 fn assemble(plan: &Plan<'_>, nblocks: usize, dst: &mut [u8]) -> Result<Option<Assembled>> {
+    if cfg!(feature = "parallel") && plan.cp.nthreads > 1 && nblocks > 1 {
+        assemble_parallel(plan, nblocks, dst)
+    } else {
+        with_scratch(|sc| assemble_serial(plan, nblocks, dst, sc))
+    }
+}
+
+/// C-Blosc2's one-thread writer (§5.1 step 6): each stream is encoded straight into `dst` with
+/// an output limit of `min(neblock, room left)`.
+fn assemble_serial(
+    plan: &Plan<'_>,
+    nblocks: usize,
+    dst: &mut [u8],
+    sc: &mut Scratch,
+) -> Result<Option<Assembled>> {
+    let Scratch { filter, codec: cs } = sc;
+    let destsize = dst.len();
+    let mut ntbytes = EXTENDED_HEADER_LEN + 4 * nblocks;
+    let mut all_zero = true;
+    for (j, block) in plan.src.chunks(plan.blocksize).enumerate() {
+        let at = EXTENDED_HEADER_LEN + 4 * j;
+        dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
+        let filtered = plan.pipeline.forward(block, plan.reference(j), filter)?;
+        let nstreams = plan.nstreams(filtered.len());
+        let neblock = filtered.len() / nstreams;
+        for piece in filtered.chunks_exact(neblock).take(nstreams) {
+            ntbytes += 4;
+            if ntbytes > destsize {
+                return Ok(None);
+            }
+            let csize_at = ntbytes - 4;
+            let csize = match run_byte(piece) {
+                Some(0) => 0,
+                Some(v) => {
+                    ntbytes += 1;
+                    if ntbytes > destsize {
+                        return Ok(None);
+                    }
+                    dst[ntbytes - 1] = 0x01;
+                    all_zero = false;
+                    -i32::from(v)
+                }
+                _ => {
+                    all_zero = false;
+                    let maxout = neblock.min(destsize - ntbytes);
+                    if maxout == 0 {
+                        return Ok(None);
+                    }
+                    let out = &mut dst[ntbytes..ntbytes + maxout];
+                    let c = codec::compress(plan.cp.codec, plan.cp.clevel, piece, out, cs);
+                    let len = if c == 0 || c >= neblock {
+                        if ntbytes + neblock > destsize {
+                            return Ok(None);
+                        }
+                        dst[ntbytes..ntbytes + neblock].copy_from_slice(piece);
+                        neblock
+                    } else {
+                        c
+                    };
+                    ntbytes += len;
+                    len as i32
+                }
+            };
+            dst[csize_at..csize_at + 4].copy_from_slice(&csize.to_le_bytes());
+        }
+    }
+    Ok(Some(if all_zero {
+        Assembled::AllZero
+    } else {
+        Assembled::Streams(ntbytes)
+    }))
+}
+
+/// Phase 1 (parallel) then phase 2 (serial walk reproducing [`assemble_serial`]'s decisions).
+fn assemble_parallel(plan: &Plan<'_>, nblocks: usize, dst: &mut [u8]) -> Result<Option<Assembled>> {
     let max_streams = if plan.split { plan.typesize } else { 1 };
     // Each stream slot holds its payload (at most neblock) plus room for 5 header bytes.
     let stride = plan.blocksize + 5 * max_streams;

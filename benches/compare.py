@@ -1,0 +1,184 @@
+"""Side-by-side benchmark: `cimg bench` against C-Blosc2 (python-blosc2, pinned) in one run.
+
+    tools/setup-venv.sh && cargo build --release -p cimg
+    .venv/bin/python benches/compare.py [--quick] [--seconds 0.25] [--out benches/results]
+
+Image channels are derived deterministically from the photo shipped in data/ (u8 planes,
+16-bit and half/float linear light, and a sparse float mask). For every channel x codec
+(lz4, blosclz) x clevel (1, 5) x threads (1, 2), with shuffle, both libraries compress and
+decompress the same bytes with the same parameters, alternating, each timed as the best of
+repeated runs over at least --seconds. Prints ours/C ratios per configuration and their
+geometric means, memcpy of the same buffer for scale, and writes results.json and
+throughput.png (needs matplotlib; installed into the venv on first use).
+"""
+import argparse
+import json
+import math
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+for k in list(os.environ):
+    if k.startswith("BLOSC"):
+        del os.environ[k]
+
+import blosc2  # noqa: E402
+import numpy as np  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PINNED = "4.14.1"
+
+
+def channels(tmp: pathlib.Path):
+    """(name, typesize, path) of the benchmark channels, planar, written to tmp."""
+    rgb = np.fromfile(ROOT / "data" / "astronaut-512x512.rgb", dtype=np.uint8).reshape(512, 512, 3)
+    planes = np.ascontiguousarray(rgb.transpose(2, 0, 1))  # R, G, B planes
+    lin = (planes.astype(np.float32) / 255.0) ** 2.2
+    mask = ((planes[0] > 180) & (planes[2] < 90)).astype(np.float32)
+    out = {
+        "u8 photo": planes,
+        "u16 linear": np.round(lin * 65535).astype(np.uint16),
+        "f16 linear": lin.astype(np.float16),
+        "f32 linear": lin,
+        "f32 sparse mask": mask,
+    }
+    result = []
+    for name, arr in out.items():
+        path = tmp / (name.replace(" ", "_") + ".raw")
+        arr.tofile(path)
+        result.append((name, arr.dtype.itemsize, path))
+    return result
+
+
+def best(seconds, fn):
+    t_end = time.perf_counter() + seconds
+    b = math.inf
+    while True:
+        t = time.perf_counter()
+        fn()
+        b = min(b, time.perf_counter() - t)
+        if time.perf_counter() >= t_end:
+            return b
+
+
+def c_bench(data, typesize, codec, clevel, nthreads, seconds):
+    cparams = {
+        "codec": {"lz4": blosc2.Codec.LZ4, "blosclz": blosc2.Codec.BLOSCLZ}[codec],
+        "clevel": clevel,
+        "typesize": typesize,
+        "nthreads": nthreads,
+        "filters": [blosc2.Filter.SHUFFLE],
+        "splitmode": blosc2.SplitMode.FORWARD_COMPAT_SPLIT,
+    }
+    chunk = blosc2.compress2(data, **cparams)
+    tc = best(seconds, lambda: blosc2.compress2(data, **cparams))
+    out = bytearray(len(data))
+    tdn = best(seconds, lambda: blosc2.decompress2(chunk, dst=out, nthreads=nthreads))
+    assert bytes(out) == data, "C roundtrip"
+    mb = len(data) / 1e6
+    return {"ratio": len(data) / len(chunk), "compress_mb_s": mb / tc, "decompress_mb_s": mb / tdn}
+
+
+def our_bench(cimg, path, typesize, codec, clevel, nthreads, seconds):
+    cmd = [cimg, "bench", str(path), "--typesize", str(typesize), "--codec", codec,
+           "--clevel", str(clevel), "--nthreads", str(nthreads), "--filter", "shuffle",
+           "--seconds", str(seconds), "--json"]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def gmean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cimg", default=str(ROOT / "target" / "release" / "cimg"))
+    ap.add_argument("--seconds", type=float, default=0.25)
+    ap.add_argument("--quick", action="store_true", help="one clevel and one thread count")
+    ap.add_argument("--out", default=str(ROOT / "bench-out"))
+    args = ap.parse_args()
+    if blosc2.__version__ != PINNED:
+        sys.exit(f"python-blosc2 {blosc2.__version__} is installed; the comparison pins {PINNED}")
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    chans = channels(out)
+    clevels = [5] if args.quick else [1, 5]
+    threads = [1] if args.quick else [1, 2]
+    rows = []
+    print(f"C-Blosc2 {blosc2.blosclib_version.split()[0]} (python-blosc2 {blosc2.__version__}) "
+          f"vs {args.cimg}; best of runs over {args.seconds} s each")
+    hdr = f"{'channel':16} {'codec':8} {'cl':>2} {'thr':>3} {'ratio':>7} {'comp':>6} {'decomp':>7}" \
+          f" {'ours dec MB/s':>14} {'C dec MB/s':>11} {'dec/memcpy':>10}"
+    print(hdr)
+    for name, ts, path in chans:
+        data = path.read_bytes()
+        buf = np.frombuffer(data, dtype=np.uint8)
+        dst = np.empty_like(buf)
+        memcpy = len(data) / 1e6 / best(args.seconds, lambda: np.copyto(dst, buf))
+        for codec in ("lz4", "blosclz"):
+            for clevel in clevels:
+                for nt in threads:
+                    ours = our_bench(args.cimg, path, ts, codec, clevel, nt, args.seconds)
+                    c = c_bench(data, ts, codec, clevel, nt, args.seconds)
+                    r = {
+                        "channel": name, "codec": codec, "clevel": clevel, "nthreads": nt,
+                        "ours": ours, "c": c, "memcpy_mb_s": memcpy,
+                        "ratio": ours["ratio"] / c["ratio"],
+                        "compress": ours["compress_mb_s"] / c["compress_mb_s"],
+                        "decompress": ours["decompress_mb_s"] / c["decompress_mb_s"],
+                    }
+                    rows.append(r)
+                    print(f"{name:16} {codec:8} {clevel:>2} {nt:>3} {r['ratio']:7.3f} "
+                          f"{r['compress']:6.2f} {r['decompress']:7.2f} "
+                          f"{ours['decompress_mb_s']:14.0f} {c['decompress_mb_s']:11.0f} "
+                          f"{ours['decompress_mb_s'] / memcpy:10.2f}")
+    print()
+    print("geometric means, ours / C-Blosc2:")
+    print(f"  compression ratio {gmean([r['ratio'] for r in rows]):.3f}   "
+          f"compress speed {gmean([r['compress'] for r in rows]):.2f}x   "
+          f"decompress speed {gmean([r['decompress'] for r in rows]):.2f}x")
+    one = [r for r in rows if r["codec"] == "lz4" and r["nthreads"] == 1]
+    print(f"  lz4 one-thread decompression: median "
+          f"{sorted(r['ours']['decompress_mb_s'] / r['memcpy_mb_s'] for r in one)[len(one) // 2]:.2f}"
+          f"x memcpy (C-Blosc2: "
+          f"{sorted(r['c']['decompress_mb_s'] / r['memcpy_mb_s'] for r in one)[len(one) // 2]:.2f}x)")
+    (out / "results.json").write_text(json.dumps(rows, indent=1))
+    plot(rows, out / "throughput.png")
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "matplotlib==3.10.7"],
+                       check=True)
+        import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    for ax, key, title in ((axes[0], "compress_mb_s", "compression"),
+                           (axes[1], "decompress_mb_s", "decompression")):
+        labels, ours, cs = [], [], []
+        for r in rows:
+            if r["nthreads"] != 1:
+                continue
+            labels.append(f"{r['channel']}\n{r['codec']} {r['clevel']}")
+            ours.append(r["ours"][key])
+            cs.append(r["c"][key])
+        x = np.arange(len(labels))
+        ax.barh(x - 0.2, ours, 0.4, label="blockcodec (Rust)")
+        ax.barh(x + 0.2, cs, 0.4, label="C-Blosc2 3.3.5")
+        ax.set_yticks(x, labels, fontsize=6)
+        ax.set_xlabel("MB/s (one thread, shuffle)")
+        ax.set_title(title)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
