@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 /// A compression codec, identified by its C-Blosc2 API id (`BLOSC_BLOSCLZ` = 0, ...).
 ///
 /// The chunk header stores a *format code* instead (blosc-format.md §1.1); [`Codec::format_code`]
-/// and [`Codec::from_header`] are the one mapping between the two.
+/// and [`ChunkHeader::codec`](crate::ChunkHeader::codec) are the one mapping between the two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Codec {

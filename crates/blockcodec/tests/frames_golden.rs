@@ -209,6 +209,15 @@ fn lazily_opened_frames_write_back() {
         let mut loaded = back.clone();
         loaded.load_all().unwrap();
         check(entry, "open + write_frame + load_all", &loaded);
+        // And as a sparse frame (a directory).
+        let sparse = dir.join("copy.b2sparse");
+        sc.write_sparse(&sparse).unwrap();
+        check(
+            entry,
+            "open + write_sparse + open",
+            &SChunk::open(&sparse).unwrap(),
+        );
+        std::fs::remove_dir_all(&sparse).unwrap();
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

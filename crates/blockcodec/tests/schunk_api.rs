@@ -323,6 +323,40 @@ fn write_frame_is_atomic() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn write_sparse_layout_and_errors() {
+    let dir = tmpdir("sparse");
+    let mut sc = SChunk::new(lz4(4)).unwrap();
+    sc.append_buffer(&[1; 4000]).unwrap();
+    sc.append_special(&SpecialKind::Zeros, 4000).unwrap();
+    sc.append_buffer(&[2; 1000]).unwrap();
+    sc.vlmeta_add("v", b"x").unwrap();
+    let target = dir.join("s.b2sparse");
+    sc.write_sparse(&target).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    // Two stored chunks (the zero chunk is a special offset) and the index.
+    assert_eq!(
+        names,
+        ["00000000.chunk", "00000001.chunk", "chunks.b2frame"]
+    );
+    let back = SChunk::open(&target).unwrap();
+    assert_eq!(
+        back.decompress_all(&Limits::default()).unwrap(),
+        sc.decompress_all(&Limits::default()).unwrap()
+    );
+    assert_eq!(back.vlmeta_get("v").unwrap().unwrap(), b"x");
+    // An existing target is refused and left alone.
+    assert_eq!(kind(sc.write_sparse(&target)), ErrorKind::InvalidParam);
+    assert_eq!(kind(sc.write_sparse(dir.join("missing/s"))), ErrorKind::Io);
+    let leftovers = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(leftovers, 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A writer that fails after `left` bytes.
 struct FailAfter {
     left: usize,

@@ -10,7 +10,9 @@
 //!   [`SChunk::with_chunksize`]) sets `chunksize`. Every chunk must then hold exactly
 //!   `chunksize` bytes, except the last, which may be shorter; a short chunk can therefore only
 //!   be followed by nothing, and only the last chunk may be replaced by a shorter one. The frame
-//!   records `chunksize` (frame version 2), and zero/NaN/uninit chunks cost no bytes (§6.4).
+//!   records `chunksize` (frame version 2), and zero/NaN/uninit chunks cost no bytes (§6.4)
+//!   when their size is a multiple of the typesize (C-Blosc2 cannot rebuild other ones from an
+//!   offset, so those are stored as their 32-byte headers).
 //! - **variable** ([`SChunk::with_variable_chunks`]): chunks of any non-zero size in any order.
 //!   The frame records chunksize 0 with general-flags bit 6 and frame version 3; special chunks
 //!   are stored as their 32-byte headers (a special offset needs a chunksize to be sized).
@@ -298,10 +300,18 @@ impl SChunk {
         self.chunks
             .iter()
             .map(|e| match e {
-                Entry::Special { .. } if !self.variable => 0,
+                Entry::Special { nbytes, .. } if self.special_as_offset(*nbytes) => 0,
                 e => e.cbytes() as u64,
             })
             .sum()
+    }
+
+    /// Whether a zero/NaN/uninit chunk of `nbytes` is written as a special offset (costing no
+    /// bytes) rather than as its 32-byte header: only with a fixed chunksize (the offset's size
+    /// comes from it) and a multiple of the typesize (C-Blosc2 rebuilds the chunk with
+    /// `blosc2_chunk_zeros` & co., which refuse other sizes).
+    pub(crate) fn special_as_offset(&self, nbytes: usize) -> bool {
+        !self.variable && nbytes.is_multiple_of(self.cparams.typesize)
     }
 
     /// The fixed chunk size, once known; `None` in variable mode or before the first chunk.
@@ -725,14 +735,26 @@ impl SChunk {
     }
 
     /// Appends a special chunk of `nbytes` (zeros, NaNs, uninitialised or a repeated value).
+    /// A [`SpecialKind::Value`] is one item: exactly `typesize` bytes (C-Blosc2 reads the value
+    /// of a stored repeated-value chunk as `typesize` bytes).
     ///
     /// # Errors
     /// `InvalidParam` for `nbytes` 0, NaN with a typesize other than 4 or 8 or not dividing
-    /// `nbytes`, a value whose length does not divide `nbytes`, or the chunk-size rules.
+    /// `nbytes`, a value not `typesize` bytes long or not dividing `nbytes`, or the chunk-size
+    /// rules.
     pub fn append_special(&mut self, kind: &SpecialKind, nbytes: usize) -> Result<usize> {
         self.check_writable()?;
         if nbytes == 0 {
             return Err(Error::param("a super-chunk cannot hold an empty chunk"));
+        }
+        if let SpecialKind::Value(v) = kind
+            && v.len() != self.cparams.typesize
+        {
+            return Err(Error::param(format!(
+                "a fill value must be one item of {} bytes, got {}",
+                self.cparams.typesize,
+                v.len()
+            )));
         }
         let chunk = self.make_special(kind, nbytes)?;
         self.append_chunk(chunk)

@@ -23,7 +23,10 @@ use std::sync::{Arc, Mutex};
 
 use super::{Entry, SChunk};
 use crate::chunk::decompress::decompress_into;
-use crate::chunk::header::{EXTENDED_HEADER_LEN, MAX_BLOCKSIZE, SpecialValue};
+use crate::chunk::header::{
+    EXTENDED_HEADER_LEN, FLAG_DONT_SPLIT, FLAG_EXTENDED, HeaderFields, MAX_BLOCKSIZE, SpecialValue,
+};
+use crate::chunk::layout::compute_blocksize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::params::{CParams, Codec, DParams, Filter, FilterSlot, MAX_FILTERS, SplitMode};
 use header::{
@@ -602,6 +605,55 @@ pub(crate) fn header_len(layers: &[Layer]) -> Option<usize> {
     (n <= i32::MAX as usize).then_some(n)
 }
 
+/// A zero/NaN/uninit chunk written as ordinary blocks rather than as a special-value header:
+/// zeros as blocks of one zero-run stream each (8 bytes per block), NaNs compressed with LZ4 and
+/// shuffle (they shuffle into byte runs).
+fn plain_special_chunk(kind: SpecialValue, nbytes: usize, cp: &CParams) -> Result<Vec<u8>> {
+    let ts = cp.header_typesize();
+    if kind == SpecialValue::Nan {
+        let pattern: &[u8] = match ts {
+            4 => &0x7FC0_0000u32.to_le_bytes(),
+            _ => &0x7FF8_0000_0000_0000u64.to_le_bytes(),
+        };
+        let data: Vec<u8> = pattern.iter().copied().cycle().take(nbytes).collect();
+        let cp = CParams::default()
+            .codec(Codec::Lz4)
+            .typesize(ts)
+            .filters(&[Filter::Shuffle]);
+        return crate::compress(&data, &cp);
+    }
+    let plain = CParams::default()
+        .codec(Codec::Lz4)
+        .typesize(ts)
+        .filters(&[])
+        .splitmode(SplitMode::Never);
+    let blocksize = compute_blocksize(&plain, ts, nbytes).max(1);
+    let nblocks = nbytes.div_ceil(blocksize);
+    let cbytes = nblocks
+        .checked_mul(8)
+        .and_then(|n| n.checked_add(EXTENDED_HEADER_LEN))
+        .filter(|&n| n <= i32::MAX as usize)
+        .ok_or_else(|| Error::limit("zero chunk too large"))?;
+    let fields = HeaderFields {
+        flags: FLAG_EXTENDED | FLAG_DONT_SPLIT | (Codec::Lz4.format_code() << 5),
+        typesize: ts as u8,
+        nbytes,
+        blocksize,
+        cbytes,
+        udcodec: Codec::Lz4.api_id(),
+        ..HeaderFields::default()
+    };
+    let mut out = Vec::with_capacity(cbytes);
+    out.extend_from_slice(&fields.to_bytes());
+    let streams = EXTENDED_HEADER_LEN + 4 * nblocks;
+    for j in 0..nblocks {
+        out.extend_from_slice(&((streams + 4 * j) as i32).to_le_bytes());
+    }
+    // csize 0: a stream of zeros (§2.3).
+    out.resize(cbytes, 0);
+    Ok(out)
+}
+
 /// One stored chunk in the order it is written.
 enum Piece<'a> {
     Borrowed(&'a [u8]),
@@ -639,7 +691,8 @@ impl SChunk {
     }
 
     /// Lays out the frame of the current state (§6.8 checklist).
-    fn frame_plan(&self) -> Result<Plan<'_>> {
+    /// `sparse`: lay out the index of a sparse frame (chunk ids as offsets, no data section).
+    fn frame_plan(&self, sparse: bool) -> Result<Plan<'_>> {
         let overflow = || Error::limit("frame size overflows");
         let mut offsets = Vec::new();
         offsets
@@ -649,9 +702,15 @@ impl SChunk {
         let mut cursor: u64 = 0;
         for e in &self.chunks {
             let piece = match e {
-                Entry::Special { kind, .. } if !self.variable => {
+                Entry::Special { kind, nbytes } if self.special_as_offset(*nbytes) => {
                     offsets.push(Offset::Special(*kind));
                     continue;
+                }
+                // C-Blosc2 3.3.5 cannot open a frame *file* whose chunk 0 is a stored
+                // special-value chunk ("Cannot inspect the first chunk"): write that one as
+                // ordinary blocks instead.
+                Entry::Special { kind, nbytes } if pieces.is_empty() && offsets.is_empty() => {
+                    Piece::Owned(plain_special_chunk(*kind, *nbytes, &self.cparams)?)
                 }
                 // A special offset needs a chunksize to be sized: store the 32-byte chunk.
                 Entry::Special { kind, nbytes } => {
@@ -665,7 +724,11 @@ impl SChunk {
                 Piece::Owned(b) => b.len(),
                 Piece::Lazy(_, n) => *n,
             };
-            offsets.push(Offset::Stored(cursor));
+            offsets.push(Offset::Stored(if sparse {
+                pieces.len() as u64
+            } else {
+                cursor
+            }));
             cursor = cursor.checked_add(len as u64).ok_or_else(overflow)?;
             pieces.push(piece);
         }
@@ -679,7 +742,7 @@ impl SChunk {
         let trailer = trailer::write(&self.vlmeta);
         let header_len = header_len(&self.metalayers).ok_or_else(overflow)?;
         let frame_len = (header_len as u64)
-            .checked_add(cbytes)
+            .checked_add(if sparse { 0 } else { cbytes })
             .and_then(|n| n.checked_add(offsets.len() as u64))
             .and_then(|n| n.checked_add(trailer.len() as u64))
             .filter(|&n| n <= i64::MAX as u64)
@@ -727,7 +790,7 @@ impl SChunk {
             header_len,
             frame_len,
             general_flags,
-            frame_type: TYPE_CONTIGUOUS,
+            frame_type: if sparse { TYPE_SPARSE } else { TYPE_CONTIGUOUS },
             codec_flags,
             other_flags,
             nbytes: nbytes as i64,
@@ -762,14 +825,19 @@ impl SChunk {
         })
     }
 
+    fn emit_piece<W: Write + ?Sized>(&self, p: &Piece<'_>, w: &mut W) -> Result<()> {
+        match p {
+            Piece::Borrowed(b) => w.write_all(b)?,
+            Piece::Owned(b) => w.write_all(b)?,
+            Piece::Lazy(loc, cbytes) => w.write_all(&self.read_lazy(loc, *cbytes)?)?,
+        }
+        Ok(())
+    }
+
     fn emit<W: Write + ?Sized>(&self, plan: &Plan<'_>, w: &mut W) -> Result<()> {
         w.write_all(&plan.head)?;
         for p in &plan.pieces {
-            match p {
-                Piece::Borrowed(b) => w.write_all(b)?,
-                Piece::Owned(b) => w.write_all(b)?,
-                Piece::Lazy(loc, cbytes) => w.write_all(&self.read_lazy(loc, *cbytes)?)?,
-            }
+            self.emit_piece(p, w)?;
         }
         w.write_all(&plan.offsets)?;
         w.write_all(&plan.trailer)?;
@@ -784,7 +852,7 @@ impl SChunk {
     /// `Io` when reading a lazy chunk fails; `LimitExceeded` when the frame does not fit in
     /// memory.
     pub fn to_frame(&self) -> Result<Vec<u8>> {
-        let plan = self.frame_plan()?;
+        let plan = self.frame_plan(false)?;
         let len = u64_to_usize(plan.frame_len, "frame")?;
         let mut out = Vec::new();
         out.try_reserve_exact(len)
@@ -800,7 +868,7 @@ impl SChunk {
     /// `Io` when writing or reading a lazy chunk fails (`w` may then hold part of a frame; the
     /// super-chunk is unchanged).
     pub fn write_frame_to<W: Write>(&self, w: &mut W) -> Result<u64> {
-        let plan = self.frame_plan()?;
+        let plan = self.frame_plan(false)?;
         self.emit(&plan, w)?;
         Ok(plan.frame_len)
     }
@@ -817,7 +885,7 @@ impl SChunk {
     /// `Io` for file-system errors; `InvalidParam` for a path without a file name.
     pub fn write_frame(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let plan = self.frame_plan()?;
+        let plan = self.frame_plan(false)?;
         let name = path
             .file_name()
             .ok_or_else(|| Error::param(format!("{}: not a file path", path.display())))?;
@@ -855,8 +923,76 @@ impl SChunk {
         Ok(())
     }
 
-    /// Reads a contiguous frame from memory, copying its chunks. The frame's structure is
-    /// validated completely (§9.3); chunk contents are validated when a chunk is decoded.
+    /// Writes the super-chunk as a sparse frame (§6.7): a new directory `dir` holding the index
+    /// `chunks.b2frame` (frame type 1, chunk ids as offsets) and one `%08X.chunk` file per
+    /// stored chunk. The directory is built under a temporary name next to `dir`, every file
+    /// synced, then renamed into place; on error it is removed and nothing appears at `dir`.
+    ///
+    /// # Errors
+    /// `InvalidParam` when `dir` already exists or has no file name; `Io` for file-system
+    /// errors.
+    pub fn write_sparse(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        if dir.exists() {
+            return Err(Error::param(format!("{} already exists", dir.display())));
+        }
+        let plan = self.frame_plan(true)?;
+        let name = dir
+            .file_name()
+            .ok_or_else(|| Error::param(format!("{}: not a directory path", dir.display())))?;
+        let parent = match dir.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = parent.join(format!(
+            ".{}.{}-{}.tmp",
+            name.to_string_lossy(),
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let write_file = |path: &Path, f: &dyn Fn(&mut BufWriter<File>) -> Result<()>| {
+            let file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| io_err(path, e))?;
+            let mut w = BufWriter::new(file);
+            f(&mut w).map_err(|e| context(e, &path.display().to_string()))?;
+            let file = w.into_inner().map_err(|e| io_err(path, e.into_error()))?;
+            file.sync_all().map_err(|e| io_err(path, e))
+        };
+        let result = (|| -> Result<()> {
+            fs::create_dir(&tmp).map_err(|e| io_err(&tmp, e))?;
+            for (id, piece) in plan.pieces.iter().enumerate() {
+                write_file(&sparse_chunk_path(&tmp, id as u64), &|w| {
+                    self.emit_piece(piece, w)
+                })?;
+            }
+            write_file(&tmp.join(SPARSE_INDEX), &|w| {
+                w.write_all(&plan.head)?;
+                w.write_all(&plan.offsets)?;
+                w.write_all(&plan.trailer)?;
+                Ok(())
+            })?;
+            if let Ok(d) = File::open(&tmp) {
+                let _ = d.sync_all();
+            }
+            fs::rename(&tmp, dir).map_err(|e| io_err(dir, e))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_dir_all(&tmp);
+            return result;
+        }
+        if let Ok(d) = File::open(parent) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Reads a contiguous frame from memory, copying its chunks. `frame` must hold exactly one
+    /// frame (`frame_len` equal to its length: slice embedded frames out first). The frame's
+    /// structure is validated completely (§9.3); chunk contents are validated when a chunk is
+    /// decoded.
     ///
     /// # Errors
     /// `InvalidData` for malformed frames, `Unsupported` for frame versions above 3, offset

@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 
 /// Deepest nesting [`MsgValue::from_msgpack`] accepts.
 const MAX_DEPTH: usize = 64;
+/// Most elements reserved up front for a container (more are added as they decode).
+const PREALLOC: usize = 256;
 
 /// A decoded MessagePack value.
 ///
@@ -430,7 +432,9 @@ impl<'a> Reader<'a> {
 
     fn seq(&mut self, n: usize, depth: usize) -> Result<MsgValue> {
         self.check_count(n, 1)?;
-        let mut items = Vec::with_capacity(n);
+        // Capacity grows with what is actually decoded, so nested containers that all claim
+        // the whole input cannot multiply the allocation by the nesting depth.
+        let mut items = Vec::with_capacity(n.min(PREALLOC));
         for _ in 0..n {
             items.push(self.value(depth + 1)?);
         }
@@ -439,7 +443,7 @@ impl<'a> Reader<'a> {
 
     fn map(&mut self, n: usize, depth: usize) -> Result<MsgValue> {
         self.check_count(n, 2)?;
-        let mut entries = Vec::with_capacity(n);
+        let mut entries = Vec::with_capacity(n.min(PREALLOC));
         for _ in 0..n {
             let k = self.value(depth + 1)?;
             let v = self.value(depth + 1)?;

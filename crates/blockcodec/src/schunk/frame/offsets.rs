@@ -87,10 +87,6 @@ pub(crate) struct ChunkSizes {
     pub(crate) cbytes: usize,
     /// Variable-length-block chunk (version ≥ 6, flags2 bit 0, §2.6).
     pub(crate) vl_blocks: bool,
-    /// Header typesize byte.
-    pub(crate) typesize: u8,
-    /// Special value of the whole chunk (§2.4), when the header is extended.
-    pub(crate) special: Option<u8>,
 }
 
 impl ChunkSizes {
@@ -115,7 +111,6 @@ impl ChunkSizes {
         }
         let version = prefix.first().copied().unwrap_or(0);
         let flags = prefix.get(2).copied().unwrap_or(0);
-        let typesize = prefix.get(3).copied().unwrap_or(0);
         if version == 0 {
             return Err(Error::invalid("chunk format version 0"));
         }
@@ -136,26 +131,18 @@ impl ChunkSizes {
                     field(12)
                 ))
             })?;
-        let (vl_blocks, special) = if extended {
+        let vl_blocks = if extended {
             let ext = prefix.get(..EXTENDED_HEADER_LEN).ok_or_else(|| {
                 Error::invalid("extended chunk header cut short by the frame layout")
             })?;
-            let flags2 = ext.get(0x1E).copied().unwrap_or(0);
-            let b2 = ext.get(0x1F).copied().unwrap_or(0);
-            let special = (b2 >> 4) & 0x07;
-            (
-                version >= 6 && flags2 & 0x01 != 0,
-                (special != 0).then_some(special),
-            )
+            version >= 6 && ext.get(0x1E).is_some_and(|f2| f2 & 0x01 != 0)
         } else {
-            (false, None)
+            false
         };
         Ok(ChunkSizes {
             nbytes,
             cbytes,
             vl_blocks,
-            typesize,
-            special,
         })
     }
 }
