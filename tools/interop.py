@@ -363,10 +363,10 @@ def main():
     ap.add_argument("--cimg", required=True, help="path to the cimg binary")
     ap.add_argument("--quick", action="store_true", help="about 60 matrix cases instead of 300")
     ap.add_argument("--cases", type=int, help="number of matrix cases (overrides --quick)")
-    ap.add_argument("--our-codecs", default="blosclz,lz4",
-                    help="codecs cimg can compress (default: blosclz,lz4)")
-    ap.add_argument("--decode-codecs", default="blosclz,lz4,lz4hc",
-                    help="codecs cimg can decode (default: blosclz,lz4,lz4hc)")
+    ap.add_argument("--our-codecs", default="blosclz,lz4,zlib,zstd",
+                    help="codecs cimg can compress (default: blosclz,lz4,zlib,zstd)")
+    ap.add_argument("--decode-codecs", default="blosclz,lz4,lz4hc,zlib,zstd",
+                    help="codecs cimg can decode (default: blosclz,lz4,lz4hc,zlib,zstd)")
     ap.add_argument("--require-identical-blosclz", action="store_true",
                     help="fail when a BloscLZ chunk of ours differs from C's for the same parameters")
     ap.add_argument("--seed", type=int, default=20260907, help="matrix sampling seed")

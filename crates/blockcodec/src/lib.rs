@@ -24,7 +24,7 @@
 //! Untrusted input never panics and never makes the decoder allocate more than the caller's
 //! [`Limits`] allow; see [`decompress_to_vec`].
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod chunk;

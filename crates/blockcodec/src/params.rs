@@ -16,6 +16,9 @@ pub enum Codec {
     Lz4,
     /// LZ4 high-compression encoder, plain LZ4 output (API id 2, format code 1).
     Lz4Hc,
+    /// Snappy, raw format (C-Blosc 1.x API id 3, format code 2): decode only, for chunks
+    /// C-Blosc 1.x wrote; C-Blosc2 dropped it.
+    Snappy,
     /// zlib stream (API id 4, format code 3).
     Zlib,
     /// Zstandard frame (API id 5, format code 4).
@@ -24,20 +27,23 @@ pub enum Codec {
 
 impl Codec {
     /// Every codec, in API-id order.
-    pub const ALL: [Codec; 5] = [
+    pub const ALL: [Codec; 6] = [
         Codec::BloscLz,
         Codec::Lz4,
         Codec::Lz4Hc,
+        Codec::Snappy,
         Codec::Zlib,
         Codec::Zstd,
     ];
 
-    /// C-Blosc2 API id (`blosc2.h`: BLOSCLZ 0, LZ4 1, LZ4HC 2, ZLIB 4, ZSTD 5).
+    /// C-Blosc2 API id (`blosc2.h`: BLOSCLZ 0, LZ4 1, LZ4HC 2, ZLIB 4, ZSTD 5; C-Blosc 1.x
+    /// SNAPPY 3).
     pub fn api_id(self) -> u8 {
         match self {
             Codec::BloscLz => 0,
             Codec::Lz4 => 1,
             Codec::Lz4Hc => 2,
+            Codec::Snappy => 3,
             Codec::Zlib => 4,
             Codec::Zstd => 5,
         }
@@ -53,6 +59,7 @@ impl Codec {
         match self {
             Codec::BloscLz => 0,
             Codec::Lz4 | Codec::Lz4Hc => 1,
+            Codec::Snappy => 2,
             Codec::Zlib => 3,
             Codec::Zstd => 4,
         }
@@ -64,6 +71,7 @@ impl Codec {
             Codec::BloscLz => "blosclz",
             Codec::Lz4 => "lz4",
             Codec::Lz4Hc => "lz4hc",
+            Codec::Snappy => "snappy",
             Codec::Zlib => "zlib",
             Codec::Zstd => "zstd",
         }
@@ -76,9 +84,13 @@ impl Codec {
             .find(|c| c.name().eq_ignore_ascii_case(name))
     }
 
-    /// Whether this build can compress with the codec.
+    /// Whether this build can compress with the codec. Zstd is pure Rust (structured-zstd)
+    /// unless the `zstd-c` feature switches it to libzstd; Snappy is decode-only.
     pub fn can_compress(self) -> bool {
-        matches!(self, Codec::BloscLz | Codec::Lz4)
+        matches!(
+            self,
+            Codec::BloscLz | Codec::Lz4 | Codec::Lz4Hc | Codec::Zlib | Codec::Zstd
+        )
     }
 
     /// High-compression-ratio codecs get larger automatic blocks (blosc-format.md §5.3, `HCR`).

@@ -252,8 +252,8 @@ fn case28_nchunks_and_index_chunk() {
         },
         ErrorKind::InvalidData,
     );
-    // An index chunk in a codec this build cannot decode.
-    let mut oc = chunk_header(0x85, 8, 24, 24, 32 + 4 + 4 + 10, 0);
+    // An index chunk in a codec this build cannot decode (reserved format code 5).
+    let mut oc = chunk_header(0xA5, 8, 24, 24, 32 + 4 + 4 + 10, 0);
     oc[0x16] = 5;
     oc.extend_from_slice(&36i32.to_le_bytes());
     oc.extend_from_slice(&10i32.to_le_bytes());

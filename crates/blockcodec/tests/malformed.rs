@@ -227,14 +227,22 @@ fn case07_memcpyed() {
 
 #[test]
 fn case08_codec_format_codes() {
-    for code in [2u8, 3, 4, 5, 6, 7] {
-        let c = ChunkBuilder::extended(64, 64, 1)
+    let chunk = |code: u8| {
+        ChunkBuilder::extended(64, 64, 1)
             .byte(2, 0x15 | (code << 5))
             .body_i32(36)
             .body_i32(10)
             .body_bytes(&[0; 10])
-            .build();
-        assert_kind(&c, ErrorKind::Unsupported);
+            .build()
+    };
+    // Reserved (5), user-defined without a registered codec (6), "defined in the super-chunk"
+    // (7): never misparsed as another codec.
+    for code in [5u8, 6, 7] {
+        assert_kind(&chunk(code), ErrorKind::Unsupported);
+    }
+    // Snappy, zlib and Zstd decode; ten zero bytes are not a valid stream of any of them.
+    for code in [2u8, 3, 4] {
+        assert_kind(&chunk(code), ErrorKind::InvalidData);
     }
 }
 
@@ -372,11 +380,48 @@ fn case14_stream_decodes_to_wrong_size() {
 }
 
 #[test]
-fn case15_dictionary_flag() {
+fn case15_dictionary_section() {
+    // The flag on the raw chunk: its csize (64) reads as the dictionary size, the dictionary
+    // takes the rest of the chunk, and bstarts[0] then points into it.
     assert_kind(
         &valid_raw64().byte(31, 0x01).build(),
-        ErrorKind::Unsupported,
+        ErrorKind::InvalidData,
     );
+    let with_dict = |dsize: i32, dict: &[u8], bstart: i32| {
+        ChunkBuilder::extended(64, 64, 1)
+            .byte(31, 0x01)
+            .body_i32(bstart)
+            .body_i32(dsize)
+            .body_bytes(dict)
+            .body_i32(64)
+            .body_bytes(&[0xAB; 64])
+            .build()
+    };
+    // A valid section before a raw stream (raw streams do not use it).
+    assert_eq!(decode(&with_dict(8, &[1; 8], 48)).unwrap(), vec![0xAB; 64]);
+    // bstart inside the dictionary, at its size field, inside the bstarts table.
+    for bstart in [44, 36, 32] {
+        assert_kind(&with_dict(8, &[1; 8], bstart), ErrorKind::InvalidData);
+    }
+    // Size 0, negative, above 32768, past the end of the chunk.
+    for dsize in [0, -8, 32769, i32::MIN, 200] {
+        assert_kind(&with_dict(dsize, &[1; 8], 48), ErrorKind::InvalidData);
+    }
+    // No room for the size field.
+    assert_kind(
+        &ChunkBuilder::extended(4, 4, 1)
+            .byte(31, 0x01)
+            .body_i32(36)
+            .build(),
+        ErrorKind::InvalidData,
+    );
+    // Memcpyed chunks ignore the flag.
+    let memcpyed = ChunkBuilder::extended(4, 4, 1)
+        .byte(2, 0x07)
+        .byte(31, 0x01)
+        .body_bytes(&[1, 2, 3, 4])
+        .build();
+    assert_eq!(decode(&memcpyed).unwrap(), vec![1, 2, 3, 4]);
 }
 
 fn special(nbytes: i32, typesize: u8, id: u8, value: &[u8]) -> Vec<u8> {
@@ -499,4 +544,82 @@ fn getitem_errors() {
     );
     assert_eq!(blockcodec::getitem(&c, 10, 4, &mut out).unwrap(), 4);
     assert_eq!(&out[..4], &[0xAB; 4]);
+}
+
+/// A one-stream chunk of `nbytes` whose stream is `payload`, with codec format code `code`.
+fn coded(code: u8, nbytes: i32, payload: &[u8]) -> Vec<u8> {
+    ChunkBuilder::extended(nbytes, nbytes, 1)
+        .byte(2, 0x05 | 0x10 | (code << 5))
+        .byte(0x16, if code == 4 { 5 } else { 4 })
+        .body_i32(36)
+        .body_i32(payload.len() as i32)
+        .body_bytes(payload)
+        .build()
+}
+
+/// A Zstd frame: magic, descriptor `fhd`, header rest `extra`, one last RLE block of `n` x 7.
+fn zstd_frame(fhd: u8, extra: &[u8], n: u32) -> Vec<u8> {
+    let mut f = vec![0x28, 0xB5, 0x2F, 0xFD, fhd];
+    f.extend_from_slice(extra);
+    let h = (n << 3) | 0x03;
+    f.extend_from_slice(&[h as u8, (h >> 8) as u8, (h >> 16) as u8, 7]);
+    f
+}
+
+#[test]
+fn case25_zstd_frames() {
+    // Single segment, 1-byte content size 100: the reference frame.
+    assert_eq!(
+        decode(&coded(4, 100, &zstd_frame(0x20, &[100], 100))).unwrap(),
+        vec![7; 100]
+    );
+    // Window bombs: 2^41 and 2^31 bytes declared for a 100-byte stream, refused before the
+    // decoder allocates anything.
+    for wd in [0xF8, (31 - 10) << 3] {
+        assert_kind(
+            &coded(4, 100, &zstd_frame(0x00, &[wd], 100)),
+            ErrorKind::LimitExceeded,
+        );
+    }
+    // Trailing bytes after the frame; a second frame.
+    let mut trailing = zstd_frame(0x20, &[100], 100);
+    trailing.push(0);
+    assert_kind(&coded(4, 100, &trailing), ErrorKind::InvalidData);
+    let mut two = zstd_frame(0x20, &[50], 50);
+    two.extend(zstd_frame(0x20, &[50], 50));
+    assert_kind(&coded(4, 100, &two), ErrorKind::InvalidData);
+    // Content size != block size (in the header, and in the blocks of a frame without one).
+    assert_kind(
+        &coded(4, 100, &zstd_frame(0x20, &[99], 99)),
+        ErrorKind::InvalidData,
+    );
+    assert_kind(
+        &coded(4, 100, &zstd_frame(0x00, &[0], 101)),
+        ErrorKind::InvalidData,
+    );
+    assert_kind(
+        &coded(4, 100, &zstd_frame(0xE0, &(1u64 << 40).to_le_bytes(), 100)),
+        ErrorKind::InvalidData,
+    );
+    // Not a frame at all.
+    assert_kind(&coded(4, 100, &[0xAB; 20]), ErrorKind::InvalidData);
+}
+
+#[test]
+fn zlib_truncated_and_overlong() {
+    // Python's zlib.compress(bytes(100)): 100 zero bytes.
+    let z = [
+        0x78, 0x9c, 0x63, 0x60, 0xa0, 0x3d, 0x00, 0x00, 0x00, 0x64, 0x00, 0x01,
+    ];
+    assert_eq!(decode(&coded(3, 100, &z)).unwrap(), vec![0; 100]);
+    // (A cut to 0 bytes would be a csize-0 zero stream.)
+    for cut in 1..z.len() {
+        assert_kind(&coded(3, 100, &z[..cut]), ErrorKind::InvalidData);
+    }
+    // The stream holds 100 bytes: one more or one less than the block is an error.
+    assert_kind(&coded(3, 99, &z), ErrorKind::InvalidData);
+    assert_kind(&coded(3, 101, &z), ErrorKind::InvalidData);
+    let mut trailing = z.to_vec();
+    trailing.push(0);
+    assert_kind(&coded(3, 100, &trailing), ErrorKind::InvalidData);
 }

@@ -281,13 +281,14 @@ fn chunks_from_elsewhere() {
     );
     sc.append_chunk(chunk.clone()).unwrap();
     assert_eq!(sc.get_chunk(0).unwrap().as_ref(), &chunk[..]);
-    // A chunk of a codec this build cannot decode is stored and listed but not decoded.
-    let mut zstd =
+    // A chunk of a codec this build cannot decode (reserved format code 5) is stored and
+    // listed but not decoded.
+    let mut odd =
         blockcodec::compress(&(0..1000u32).map(|i| i as u8).collect::<Vec<_>>(), &lz4(4)).unwrap();
-    if zstd[2] & 0x02 == 0 {
-        zstd[2] = (zstd[2] & 0x1F) | (4 << 5);
-        zstd[0x16] = 5;
-        sc.append_chunk(zstd).unwrap();
+    if odd[2] & 0x02 == 0 {
+        odd[2] = (odd[2] & 0x1F) | (5 << 5);
+        odd[0x16] = 5;
+        sc.append_chunk(odd).unwrap();
         let mut out = vec![0u8; 1000];
         assert_eq!(
             kind(sc.decompress_chunk(1, &mut out)),

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use blockcodec::{CParams, ChunkHeader, Codec, DParams, Filter, Limits, SplitMode};
 use blockcodec::{FrameLimits, SChunk};
 use clap::{Parser, Subcommand, ValueEnum};
+use compressed_image::io::{self as image_io, AnyImage, FileFormat, ReadOptions, WriteOptions};
+use compressed_image::{Element, Image, with_any_image};
 
 #[derive(Parser)]
 #[command(
@@ -119,6 +121,58 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import an EXR, PNG, TIFF or JPEG file as a compressed image (.b2frame).
+    Import {
+        /// Input image file.
+        input: PathBuf,
+        /// Output image frame (.b2frame).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Codec of the chunks: blosclz, lz4, lz4hc, zstd or zlib.
+        #[arg(long, default_value = "lz4", value_parser = parse_codec)]
+        codec: Codec,
+        /// Compression level 0 (store) to 9.
+        #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u8).range(0..=9))]
+        clevel: u8,
+        /// Filter before the codec.
+        #[arg(long, default_value = "shuffle", value_parser = parse_filter)]
+        filter: Filter,
+        /// Requested chunk size in bytes (rounded down to whole scanlines).
+        #[arg(long, default_value_t = compressed_image::DEFAULT_CHUNK_SIZE)]
+        chunk_size: usize,
+        /// Block size in bytes (0 = automatic).
+        #[arg(long, default_value_t = compressed_image::DEFAULT_BLOCK_SIZE)]
+        block_size: usize,
+        /// Channels to import, by name, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',', conflicts_with = "layer")]
+        channels: Vec<String>,
+        /// EXR layer to import (`left` imports left.R, left.G, ...).
+        #[arg(long)]
+        layer: Option<String>,
+        /// EXR part (subimage) index.
+        #[arg(long, default_value_t = 0)]
+        part: usize,
+        /// EXR mip level (0 = full resolution).
+        #[arg(long, default_value_t = 0)]
+        level: usize,
+        /// Element type (uint8, uint16, float16, float32, ...); default: the file's own.
+        #[arg(long)]
+        dtype: Option<String>,
+        /// Codec threads per chunk.
+        #[arg(long, default_value_t = 1)]
+        nthreads: usize,
+    },
+    /// Export a compressed image (.b2frame) to an EXR, PNG or TIFF file (by extension).
+    Export {
+        /// Input image frame (an image file also works: this converts it).
+        input: PathBuf,
+        /// Output file: .exr, .png, .tif or .tiff.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// EXR compression: none, rle, zips, zip, piz or pxr24.
+        #[arg(long, default_value = "zip")]
+        exr_compression: String,
+    },
     /// Measure ratio and speed of compressing a file, chunk by chunk.
     Bench {
         /// Input file.
@@ -219,6 +273,46 @@ fn run(command: Command) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", input.display()))?;
             write(&output, &data)
         }
+        Command::Import {
+            input,
+            output,
+            codec,
+            clevel,
+            filter,
+            chunk_size,
+            block_size,
+            channels,
+            layer,
+            part,
+            level,
+            dtype,
+            nthreads,
+        } => {
+            let params = compressed_image::Params::default()
+                .codec(codec)
+                .clevel(clevel)
+                .filter(filter)
+                .chunk_size(chunk_size)
+                .block_size(block_size)
+                .nthreads(nthreads);
+            let mut options = ReadOptions::default()
+                .params(params)
+                .part(part)
+                .level(level);
+            if let Some(layer) = layer {
+                options = options.layer(layer);
+            } else if !channels.is_empty() {
+                options = options.names(channels);
+            }
+            import_image(&input, &output, options, dtype.as_deref())
+        }
+        Command::Export {
+            input,
+            output,
+            exr_compression,
+        } => export_image(&input, &output, &exr_compression),
+        Command::Info { input, json } if image_frame(&input) => print_image_info(&input, json),
+        Command::Info { input, json } if image_file(&input) => print_file_info(&input, json),
         Command::Info { input, json } if is_frame(&input)? => {
             let sc = SChunk::open_with(&input, &FrameLimits::unlimited())
                 .map_err(|e| format!("{}: {e}", input.display()))?;
@@ -276,9 +370,13 @@ fn run(command: Command) -> Result<(), String> {
                     "codec", "clevel", "ratio", "compress MB/s", "decompress MB/s"
                 );
             }
+            let bar = progress_bar((codecs.len() * clevels.len()) as u64, "bench");
             for &c in &codecs {
                 for &l in &clevels {
                     let r = bench(&data, chunksize, &opts.cparams(c, l), seconds)?;
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
+                    }
                     if json {
                         println!(
                             "{{\"codec\": \"{c}\", \"clevel\": {l}, \"ratio\": {:.4}, \"compress_mb_s\": {:.1}, \"decompress_mb_s\": {:.1}, \"nbytes\": {}}}",
@@ -298,6 +396,9 @@ fn run(command: Command) -> Result<(), String> {
                         );
                     }
                 }
+            }
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
             }
             Ok(())
         }
@@ -610,4 +711,214 @@ fn print_frame_info(sc: &SChunk, json: bool) {
         let (nb, cb) = sizes(r);
         println!("{i:>8} {nb:>12} {cb:>12}  {}", kind(r));
     }
+}
+
+// ----- images: import, export, info ---------------------------------------------------------
+
+/// A progress bar on stderr, or `None` when stderr is not a terminal (pipes, CI logs).
+fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg:>8} [{elapsed_precise}] {wide_bar} {pos}/{len} ({eta})",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(what.to_owned());
+    Some(bar)
+}
+
+/// A progress callback for the image reader and writers, driving `bar`.
+fn progress_fn(bar: &indicatif::ProgressBar) -> impl Fn(u64, u64) + Send + Sync + 'static {
+    let bar = bar.clone();
+    move |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    }
+}
+
+fn import_image(
+    input: &Path,
+    output: &Path,
+    mut options: ReadOptions,
+    dtype: Option<&str>,
+) -> Result<(), String> {
+    let start = Instant::now();
+    let bar = progress_bar(0, "import");
+    if let Some(bar) = &bar {
+        options = options.progress(progress_fn(bar));
+    }
+    let image = match dtype {
+        Some(d) => image_io::read_as(input, d, &options),
+        None => image_io::read_native(input, &options),
+    }
+    .map_err(|e| e.to_string())?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    image.save(output).map_err(|e| e.to_string())?;
+    let (w, h, n, raw, packed) = with_any_image!(&image, img => (
+        img.width(), img.height(), img.num_channels(), img.uncompressed_bytes(),
+        img.compressed_bytes()
+    ));
+    eprintln!(
+        "{}: {w}x{h}, {n} channel(s) of {} -> {} ({raw} -> {packed} bytes, ratio {:.2}, {:.2} s)",
+        input.display(),
+        image.dtype(),
+        output.display(),
+        raw as f64 / packed.max(1) as f64,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn export_image(input: &Path, output: &Path, exr_compression: &str) -> Result<(), String> {
+    let image = match image_io::detect_format(input).map_err(|e| e.to_string())? {
+        FileFormat::B2Frame => AnyImage::load(input),
+        _ => image_io::read_native(input, &ReadOptions::default()),
+    }
+    .map_err(|e| e.to_string())?;
+    let mut options = WriteOptions::default();
+    #[cfg(feature = "exr")]
+    {
+        let c = image_io::ExrCompression::from_name(exr_compression).ok_or_else(|| {
+            format!(
+                "unknown --exr-compression '{exr_compression}' (none, rle, zips, zip, piz, pxr24)"
+            )
+        })?;
+        options = options.exr_compression(c);
+    }
+    #[cfg(not(feature = "exr"))]
+    let _ = exr_compression;
+    let bar = progress_bar(0, "export");
+    if let Some(bar) = &bar {
+        options = options.progress(progress_fn(bar));
+    }
+    image.write(output, &options).map_err(|e| e.to_string())?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(())
+}
+
+/// Whether `path` is a frame written by `Image::save` / `Channel::save`.
+fn image_frame(path: &Path) -> bool {
+    compressed_image::persist::probe(path).is_ok()
+}
+
+/// Whether `path` is an EXR, PNG, TIFF or JPEG file.
+fn image_file(path: &Path) -> bool {
+    matches!(
+        image_io::detect_format(path),
+        Ok(FileFormat::Exr | FileFormat::Png | FileFormat::Tiff | FileFormat::Jpeg)
+    )
+}
+
+fn print_image_info(path: &Path, json: bool) -> Result<(), String> {
+    let info = compressed_image::persist::probe(path).map_err(|e| e.to_string())?;
+    let image = AnyImage::load(path).map_err(|e| e.to_string())?;
+    with_any_image!(&image, img => print_typed_image_info(img, &info.kind, json));
+    Ok(())
+}
+
+fn print_typed_image_info<T: Element>(img: &Image<T>, kind: &str, json: bool) {
+    let names = img.channel_names();
+    let channels: Vec<String> = img
+        .channels()
+        .iter()
+        .zip(&names)
+        .enumerate()
+        .map(|(i, (c, n))| {
+            let p = c.params();
+            if json {
+                format!(
+                    "{{\"index\": {i}, \"name\": {}, \"chunks\": {}, \"lazy_chunks\": {}, \"chunk_rows\": {}, \"nbytes\": {}, \"cbytes\": {}, \"ratio\": {:.4}, \"codec\": \"{}\", \"clevel\": {}, \"filter\": \"{}\"}}",
+                    n.map_or_else(|| "null".to_owned(), json_str),
+                    c.num_chunks(),
+                    c.num_lazy_chunks(),
+                    c.chunk_rows(),
+                    c.uncompressed_bytes(),
+                    c.compressed_bytes(),
+                    c.compression_ratio(),
+                    p.codec.name(),
+                    p.clevel,
+                    p.filter.name()
+                )
+            } else {
+                format!(
+                    "{i:>5} {:<24} {:>7} {:>6} {:>12} {:>12} {:>8.2}  {} {} {}",
+                    n.unwrap_or("-"),
+                    c.num_chunks(),
+                    c.num_lazy_chunks(),
+                    c.uncompressed_bytes(),
+                    c.compressed_bytes(),
+                    c.compression_ratio(),
+                    p.codec.name(),
+                    p.clevel,
+                    p.filter.name()
+                )
+            }
+        })
+        .collect();
+    let metadata = compressed_image::serde_json::to_string(img.metadata()).unwrap_or_default();
+    if json {
+        println!(
+            "{{\"image\": true, \"kind\": \"{kind}\", \"dtype\": \"{}\", \"width\": {}, \"height\": {}, \"nbytes\": {}, \"cbytes\": {}, \"ratio\": {:.4}, \"channels\": [{}], \"metadata\": {metadata}}}",
+            T::DTYPE,
+            img.width(),
+            img.height(),
+            img.uncompressed_bytes(),
+            img.compressed_bytes(),
+            img.compression_ratio(),
+            channels.join(", ")
+        );
+        return;
+    }
+    println!("compressed-image {kind}");
+    println!("dtype       {}", T::DTYPE);
+    println!("size        {} x {}", img.width(), img.height());
+    println!("channels    {}", img.num_channels());
+    println!("nbytes      {}", img.uncompressed_bytes());
+    println!("cbytes      {}", img.compressed_bytes());
+    println!("ratio       {:.3}", img.compression_ratio());
+    println!("metadata    {} keys", img.metadata().len());
+    println!(
+        "{:>5} {:<24} {:>7} {:>6} {:>12} {:>12} {:>8}  codec",
+        "index", "name", "chunks", "lazy", "nbytes", "cbytes", "ratio"
+    );
+    for line in channels {
+        println!("{line}");
+    }
+}
+
+fn print_file_info(path: &Path, json: bool) -> Result<(), String> {
+    let info = image_io::probe_file(path, 0).map_err(|e| e.to_string())?;
+    if json {
+        let channels: Vec<String> = info
+            .channel_names
+            .iter()
+            .zip(&info.channel_dtypes)
+            .map(|(n, d)| format!("{{\"name\": {}, \"dtype\": \"{d}\"}}", json_str(n)))
+            .collect();
+        println!(
+            "{{\"file\": true, \"format\": \"{}\", \"width\": {}, \"height\": {}, \"parts\": {}, \"channels\": [{}]}}",
+            info.format,
+            info.width,
+            info.height,
+            info.parts,
+            channels.join(", ")
+        );
+        return Ok(());
+    }
+    println!("{} file", info.format);
+    println!("size        {} x {}", info.width, info.height);
+    println!("parts       {}", info.parts);
+    println!("channels    {}", info.channel_names.len());
+    for (n, d) in info.channel_names.iter().zip(&info.channel_dtypes) {
+        println!("  {n:<24} {d}");
+    }
+    Ok(())
 }

@@ -75,6 +75,36 @@ impl<T: Element> Channel<T> {
         })
     }
 
+    /// A channel from already-validated parts (loading, file readers). `chunks` must hold
+    /// `layout.num_chunks()` entries of the layout's chunk lengths.
+    pub(crate) fn from_parts(
+        layout: ChunkLayout,
+        params: Params,
+        chunks: Vec<ChunkStore<T>>,
+    ) -> Result<Self> {
+        let cparams = params.validate(T::TYPESIZE)?;
+        if chunks.len() != layout.num_chunks() || layout.typesize() != T::TYPESIZE {
+            return Err(Error::invalid(format!(
+                "{} chunks for a layout of {}",
+                chunks.len(),
+                layout.num_chunks()
+            )));
+        }
+        let dparams = params.dparams();
+        Ok(Channel {
+            layout,
+            params,
+            cparams,
+            dparams,
+            chunks,
+        })
+    }
+
+    /// The stored chunks, in order.
+    pub(crate) fn stores(&self) -> &[ChunkStore<T>] {
+        &self.chunks
+    }
+
     /// Compresses `data` (row-major, `width × height` elements) chunk by chunk.
     ///
     /// # Errors

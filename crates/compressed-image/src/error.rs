@@ -17,6 +17,15 @@ pub enum ErrorKind {
     /// The block codec (`blockcodec`) failed; carries its error kind (e.g. `Unsupported` for a
     /// codec this build cannot compress with).
     Codec(blockcodec::ErrorKind),
+    /// A file or byte buffer being loaded or read is malformed or inconsistent: a damaged EXR,
+    /// a `.b2frame` whose chunks do not match its recorded layout, a truncated PNG, ...
+    InvalidData,
+    /// The input is well-formed but uses something this build cannot handle: an unknown image
+    /// format, deep EXR data, subsampled channels, a feature (`exr`, `image`) not compiled in,
+    /// a format version from the future.
+    Unsupported,
+    /// Reading or writing a file failed (not found, permission denied, disk full, ...).
+    Io,
 }
 
 impl fmt::Display for ErrorKind {
@@ -25,6 +34,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::InvalidParam => f.write_str("invalid parameter"),
             ErrorKind::LimitExceeded => f.write_str("limit exceeded"),
             ErrorKind::Codec(kind) => write!(f, "codec error ({kind})"),
+            ErrorKind::InvalidData => f.write_str("invalid data"),
+            ErrorKind::Unsupported => f.write_str("unsupported"),
+            ErrorKind::Io => f.write_str("I/O error"),
         }
     }
 }
@@ -67,6 +79,41 @@ impl Error {
 
     pub(crate) fn limit(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::LimitExceeded, message)
+    }
+
+    pub(crate) fn invalid(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::InvalidData, message)
+    }
+
+    pub(crate) fn unsupported(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Unsupported, message)
+    }
+
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: &std::path::Path, e: &std::io::Error) -> Self {
+        Self::new(ErrorKind::Io, format!("{}: {e}", path.display()))
+    }
+
+    /// The same error with `context: ` put before its message (kind and source kept).
+    pub(crate) fn context(mut self, context: impl std::fmt::Display) -> Self {
+        self.0.message = Cow::Owned(format!("{context}: {}", self.0.message));
+        self
+    }
+
+    /// A `blockcodec` error met while loading a file: malformed data is `InvalidData` and a
+    /// failed read `Io` (the `blockcodec` error stays the source); other kinds as `From`.
+    pub(crate) fn from_file(e: blockcodec::Error) -> Self {
+        let kind = match e.kind() {
+            blockcodec::ErrorKind::InvalidData => Some(ErrorKind::InvalidData),
+            blockcodec::ErrorKind::Io => Some(ErrorKind::Io),
+            blockcodec::ErrorKind::Unsupported => Some(ErrorKind::Unsupported),
+            _ => None,
+        };
+        let mut err = Error::from(e);
+        if let Some(kind) = kind {
+            err.0.kind = kind;
+        }
+        err
     }
 
     /// A chunk index that is not below `num_chunks`.

@@ -39,6 +39,11 @@
 //! # Ok::<(), compressed_image::Error>(())
 //! ```
 //!
+//! Channels and images are saved to and loaded from Blosc2 frames (`.b2frame`, chunks copied
+//! verbatim, names and metadata in vlmeta; python-blosc2 opens them): see [`persist`]. Image
+//! files are read straight into compressed channels, chunk by chunk, and written back: EXR
+//! with the `exr` feature, PNG/TIFF/JPEG with the `image` feature; see [`io`].
+//!
 //! Errors never panic: bad sizes, indices and buffer lengths return [`Error`] with an
 //! [`ErrorKind`]. A failed write leaves the channel as it was.
 
@@ -50,9 +55,11 @@ mod chunk;
 mod element;
 mod error;
 mod image;
+pub mod io;
 mod iter;
 mod layout;
 mod params;
+pub mod persist;
 
 pub use blockcodec;
 pub use blockcodec::{Codec, Filter};

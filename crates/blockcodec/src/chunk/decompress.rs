@@ -2,12 +2,15 @@
 //! inverse filters, blocks decoded independently and in parallel where the filters allow.
 
 use super::header::{ChunkHeader, SpecialValue};
-use super::scratch::with_scratch;
-use crate::codec;
+use super::scratch::{Scratch, with_scratch};
+use crate::codec::{self, CodecScratch};
 use crate::error::{Error, Result};
 use crate::filter::{BitshuffleRules, Pipeline};
 use crate::parallel;
 use crate::params::{Codec, DParams, Limits};
+
+/// Largest dictionary section C-Blosc2 accepts (`BLOSC2_MAXDICTSIZE`, §2.5).
+const MAX_DICT_SIZE: usize = 32 * 1024;
 
 /// Quiet-NaN bit patterns C-Blosc2 writes for NaN chunks (§2.4).
 const NAN_F32: [u8; 4] = 0x7FC0_0000u32.to_le_bytes();
@@ -111,6 +114,10 @@ struct Chunk<'a> {
     h: ChunkHeader,
     pipeline: Pipeline,
     codec: Option<Codec>,
+    /// The dictionary section's bytes (§2.5), for chunks with the dictionary flag.
+    dict: Option<&'a [u8]>,
+    /// Where block data may start: after the bstarts table and the dictionary section.
+    data_start: usize,
     /// Whether non-leftover blocks are split into `typesize` streams.
     split: bool,
 }
@@ -125,6 +132,18 @@ impl<'a> Chunk<'a> {
             Default::default()
         };
         let codec = if regular { Some(h.codec()?) } else { None };
+        let (dict, data_start) = if regular {
+            // `ChunkHeader::parse` checked that the bstarts table fits in the chunk.
+            let table_end = h.header_len() + 4 * h.nblocks();
+            if h.uses_dict() {
+                let d = read_dict(src, table_end)?;
+                (Some(d), table_end + 4 + d.len())
+            } else {
+                (None, table_end)
+            }
+        } else {
+            (None, 0)
+        };
         let rules = if h.version() <= 2 {
             BitshuffleRules::V2
         } else {
@@ -142,22 +161,37 @@ impl<'a> Chunk<'a> {
             h,
             pipeline,
             codec,
+            dict,
+            data_start,
             split,
         })
     }
 
+    /// Blosc1 chunks written with ALWAYS split fail the legacy rule; they are retried
+    /// flag-only. `None` when there is nothing to retry.
+    fn legacy_split_retry(&self) -> Option<Chunk<'a>> {
+        (self.h.version() <= 2 && !self.split && !self.h.dont_split()).then(|| Chunk {
+            split: true,
+            ..self.clone()
+        })
+    }
+
     fn decode_all(&self, dst: &mut [u8], nthreads: usize) -> Result<()> {
-        match self.decode_all_inner(dst, nthreads) {
-            // Blosc1 chunks written with ALWAYS split fail the legacy rule; retry flag-only.
-            Err(e) if self.h.version() <= 2 && !self.split && !self.h.dont_split() => {
-                let retry = Chunk {
-                    split: true,
-                    ..self.clone()
-                };
-                retry.decode_all_inner(dst, nthreads).map_err(|_| e)
-            }
-            r => r,
-        }
+        self.decode_all_inner(dst, nthreads)
+            .or_else(|e| match self.legacy_split_retry() {
+                Some(retry) => retry.decode_all_inner(dst, nthreads).map_err(|_| e),
+                None => Err(e),
+            })
+    }
+
+    /// [`Chunk::decode_range_inner`] with the same legacy retry as [`Chunk::decode_all`], so
+    /// `getitem` decodes every chunk `decompress` decodes (fuzz finding bug_fuzz_1).
+    fn decode_range(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
+        self.decode_range_inner(offset, dst)
+            .or_else(|e| match self.legacy_split_retry() {
+                Some(retry) => retry.decode_range_inner(offset, dst).map_err(|_| e),
+                None => Err(e),
+            })
     }
 
     fn decode_all_inner(&self, dst: &mut [u8], nthreads: usize) -> Result<()> {
@@ -212,7 +246,7 @@ impl<'a> Chunk<'a> {
     }
 
     /// Decodes the part of the chunk starting at byte `offset` into `dst`.
-    fn decode_range(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
+    fn decode_range_inner(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
         if dst.is_empty() {
             return Ok(());
         }
@@ -282,11 +316,10 @@ impl<'a> Chunk<'a> {
     /// Decodes block `j` into `out` (its exact length). `reference` is the decoded block 0.
     fn decode_block(&self, j: usize, out: &mut [u8], reference: Option<&[u8]>) -> Result<()> {
         let hl = self.h.header_len();
-        let table_end = hl + 4 * self.h.nblocks();
         let bstart = self.read_i32(hl + 4 * j)?;
         let mut pos = usize::try_from(bstart)
             .ok()
-            .filter(|&b| b >= table_end && b < self.src.len())
+            .filter(|&b| b >= self.data_start && b < self.src.len())
             .ok_or_else(|| {
                 Error::invalid(format!("block {j} starts at invalid offset {bstart}"))
             })?;
@@ -305,24 +338,25 @@ impl<'a> Chunk<'a> {
             return Err(Error::invalid("empty stream"));
         }
         with_scratch(|sc| {
+            let Scratch { filter, codec: cs } = sc;
             let filtered = self.pipeline.has_inverse();
             let target: &mut [u8] = if filtered {
-                Pipeline::stream_buffer(&mut sc.filter, out.len())
+                Pipeline::stream_buffer(filter, out.len())
             } else {
                 &mut *out
             };
             for piece in target.chunks_exact_mut(neblock) {
-                pos = self.decode_stream(pos, piece)?;
+                pos = self.decode_stream(pos, piece, cs)?;
             }
             if filtered {
-                self.pipeline.backward(&mut sc.filter, out, reference);
+                self.pipeline.backward(filter, out, reference);
             }
             Ok(())
         })
     }
 
     /// Decodes one stream starting at `pos` into `out`; returns the position after it.
-    fn decode_stream(&self, pos: usize, out: &mut [u8]) -> Result<usize> {
+    fn decode_stream(&self, pos: usize, out: &mut [u8], cs: &mut CodecScratch) -> Result<usize> {
         let csize = self.read_i32(pos)?;
         let pos = pos + 4;
         let extended = self.h.is_extended();
@@ -364,8 +398,34 @@ impl<'a> Chunk<'a> {
             let codec = self
                 .codec
                 .ok_or_else(|| Error::invalid("stream without a codec"))?;
-            codec::decompress(codec, payload, out)?;
+            codec::decompress(codec, payload, out, self.dict, cs)?;
         }
         Ok(pos + csize)
     }
+}
+
+/// The dictionary section after the bstarts table (§2.5): an i32 size, `0 < dsize <= 32768`,
+/// then that many bytes, all inside the chunk.
+fn read_dict(src: &[u8], table_end: usize) -> Result<&[u8]> {
+    let size = table_end
+        .checked_add(4)
+        .and_then(|end| src.get(table_end..end))
+        .ok_or_else(|| Error::invalid("dictionary size runs past the chunk"))?;
+    let mut b = [0u8; 4];
+    b.copy_from_slice(size);
+    let dsize = i32::from_le_bytes(b);
+    let len = usize::try_from(dsize)
+        .ok()
+        .filter(|&n| n > 0 && n <= MAX_DICT_SIZE)
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "dictionary size {dsize} is outside 1..={MAX_DICT_SIZE}"
+            ))
+        })?;
+    let start = table_end + 4;
+    src.get(start..start + len).ok_or_else(|| {
+        Error::invalid(format!(
+            "dictionary of {len} bytes runs past the end of the chunk"
+        ))
+    })
 }

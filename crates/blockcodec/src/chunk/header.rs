@@ -122,7 +122,7 @@ impl ChunkHeader {
     ///
     /// # Errors
     /// `InvalidData` for malformed or truncated headers, `Unsupported` for valid features this
-    /// build does not implement (VL blocks, dictionaries, instrumented codecs, versions > 6).
+    /// build does not implement (VL blocks, instrumented codecs, versions > 6).
     pub fn parse(src: &[u8]) -> Result<ChunkHeader> {
         if src.len() < MIN_HEADER_LEN {
             return Err(Error::invalid(format!(
@@ -273,8 +273,6 @@ impl ChunkHeader {
                 SpecialValue::Zeros | SpecialValue::Uninit => {}
             }
             self.special = Some(special);
-        } else if b2 & B2_DICT != 0 && self.flags & FLAG_MEMCPYED == 0 {
-            return Err(Error::unsupported("chunks with a dictionary"));
         }
         Ok(())
     }
@@ -365,6 +363,12 @@ impl ChunkHeader {
         self.special
     }
 
+    /// Whether block data follows a dictionary section (§2.5): the dictionary flag of a regular
+    /// chunk (memcpyed and special chunks ignore it, as C-Blosc2 does).
+    pub fn uses_dict(&self) -> bool {
+        self.blosc2_flags & B2_DICT != 0 && self.special.is_none() && !self.is_memcpyed()
+    }
+
     /// The `dont_split` flag.
     pub fn dont_split(&self) -> bool {
         self.flags & FLAG_DONT_SPLIT != 0
@@ -414,7 +418,8 @@ impl ChunkHeader {
     /// LZ4 only by the extended header's codec byte).
     ///
     /// # Errors
-    /// `Unsupported` for format codes without a codec in this build (Snappy, user codecs, ...).
+    /// `Unsupported` for format codes without a codec in this build (user codecs, reserved
+    /// codes, ...).
     pub fn codec(&self) -> Result<Codec> {
         let code = self.format_code();
         let by_code = match code {
@@ -422,7 +427,8 @@ impl ChunkHeader {
             1 => Codec::Lz4,
             3 => Codec::Zlib,
             4 => Codec::Zstd,
-            2 => return Err(Error::unsupported("Snappy-compressed (Blosc1) chunks")),
+            // Only C-Blosc 1.x wrote Snappy (C-Blosc2 reserves the code); decoded anywhere.
+            2 => Codec::Snappy,
             6 => {
                 return Err(Error::unsupported(format!(
                     "user-defined codec id {} is not registered",

@@ -1,4 +1,5 @@
-//! Bit shuffle (blosc-format.md §4.2): the scalar reference kernels.
+//! Bit shuffle (blosc-format.md §4.2): the entry points, which run the best SIMD kernel of
+//! [`super::simd`], and the scalar reference kernels (`*_scalar`), the spec of the SIMD ones.
 //!
 //! Output is `8 * typesize` bit planes over the first `m` elements (`m` = element count rounded
 //! down to a multiple of 8); plane `p = 8*j + b` collects bit `b` of byte `j` of every element,
@@ -12,10 +13,21 @@
 use super::shuffle::{
     TILE, Tile, join8, shuffle_body, split8, streams, streams_mut, sub, sub_mut, unshuffle_body,
 };
+use super::simd::Kernel;
 
 /// Bitshuffle with the C-Blosc2 (chunk version >= 3) rules: groups of 8 elements, then the
 /// remaining bytes copied unchanged. `src.len() == dst.len()`.
 pub(crate) fn bitshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
+    Kernel::best().bitshuffle(typesize, src, dst);
+}
+
+/// Inverse of [`bitshuffle`] (chunk version >= 3).
+pub(crate) fn bitunshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
+    Kernel::best().bitunshuffle(typesize, src, dst);
+}
+
+/// Scalar reference for [`bitshuffle`].
+pub(crate) fn bitshuffle_scalar(typesize: usize, src: &[u8], dst: &mut [u8]) {
     debug_assert_eq!(src.len(), dst.len());
     debug_assert!(typesize >= 1);
     let len = src.len().min(dst.len());
@@ -27,8 +39,8 @@ pub(crate) fn bitshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
     dst_tail.copy_from_slice(src_tail);
 }
 
-/// Inverse of [`bitshuffle`] (chunk version >= 3).
-pub(crate) fn bitunshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
+/// Scalar reference for [`bitunshuffle`].
+pub(crate) fn bitunshuffle_scalar(typesize: usize, src: &[u8], dst: &mut [u8]) {
     debug_assert_eq!(src.len(), dst.len());
     debug_assert!(typesize >= 1);
     let len = src.len().min(dst.len());
@@ -134,15 +146,20 @@ fn tile_buffer<'a>(stack: &'a mut Tile, heap: &'a mut Vec<u8>, len: usize) -> &'
 /// that LLVM vectorises it.
 fn transpose_words(buf: &mut [u8]) {
     for w in buf.as_chunks_mut::<8>().0 {
-        let mut x = u64::from_le_bytes(*w);
-        let t = (x ^ (x >> 7)) & 0x00AA_00AA_00AA_00AA;
-        x ^= t ^ (t << 7);
-        let t = (x ^ (x >> 14)) & 0x0000_CCCC_0000_CCCC;
-        x ^= t ^ (t << 14);
-        let t = (x ^ (x >> 28)) & 0x0000_0000_F0F0_F0F0;
-        x ^= t ^ (t << 28);
-        *w = x.to_le_bytes();
+        *w = transpose8x8(u64::from_le_bytes(*w)).to_le_bytes();
     }
+}
+
+/// The 8x8 bit transpose of [`transpose_words`] on one word.
+#[inline(always)]
+pub(super) fn transpose8x8(mut x: u64) -> u64 {
+    let t = (x ^ (x >> 7)) & 0x00AA_00AA_00AA_00AA;
+    x ^= t ^ (t << 7);
+    let t = (x ^ (x >> 14)) & 0x0000_CCCC_0000_CCCC;
+    x ^= t ^ (t << 14);
+    let t = (x ^ (x >> 28)) & 0x0000_0000_F0F0_F0F0;
+    x ^= t ^ (t << 28);
+    x
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub(crate) mod bitshuffle;
 pub(crate) mod delta;
 pub(crate) mod shuffle;
+mod simd;
 pub(crate) mod truncprec;
 
 use crate::error::Result;

@@ -1,4 +1,6 @@
-//! Byte shuffle (blosc-format.md §4.2): the scalar reference kernels.
+//! Byte shuffle (blosc-format.md §4.2): the entry points, which run the best SIMD kernel of
+//! [`super::simd`], and the scalar reference kernels (`*_scalar`), which are the spec every
+//! SIMD kernel is tested against.
 //!
 //! Element `i`'s byte `j` moves to `dst[j*n + i]`, so each of the `typesize` "streams" holds
 //! one byte position of every element. Typesizes 2, 4, 8 and 16 have dedicated kernels written
@@ -8,6 +10,8 @@
 //! 8 and 16 are built from those passes through a small stack tile. Other typesizes use a
 //! stream-major loop (sequential writes, strided reads); it measured faster than element-major
 //! for every typesize tried.
+
+use super::simd::Kernel;
 
 /// Bytes of the stack tile used by the composed (8- and 16-byte) kernels: small enough to stay
 /// in L1 next to the input and output lines.
@@ -19,6 +23,16 @@ pub(super) type Tile = [u8; TILE];
 /// `dst[j*n + i] = src[i*typesize + j]` for the `n = len / typesize` whole elements; the
 /// `len % typesize` tail bytes are copied unchanged. `src.len() == dst.len()`.
 pub(crate) fn shuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
+    Kernel::best().shuffle(typesize, src, dst);
+}
+
+/// Inverse of [`shuffle`].
+pub(crate) fn unshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
+    Kernel::best().unshuffle(typesize, src, dst);
+}
+
+/// Scalar reference for [`shuffle`].
+pub(crate) fn shuffle_scalar(typesize: usize, src: &[u8], dst: &mut [u8]) {
     debug_assert_eq!(src.len(), dst.len());
     debug_assert!(typesize >= 1);
     let len = src.len().min(dst.len());
@@ -38,8 +52,8 @@ pub(crate) fn shuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
     dst_tail.copy_from_slice(src_tail);
 }
 
-/// Inverse of [`shuffle`].
-pub(crate) fn unshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
+/// Scalar reference for [`unshuffle`].
+pub(crate) fn unshuffle_scalar(typesize: usize, src: &[u8], dst: &mut [u8]) {
     debug_assert_eq!(src.len(), dst.len());
     debug_assert!(typesize >= 1);
     let len = src.len().min(dst.len());

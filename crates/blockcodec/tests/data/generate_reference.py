@@ -144,18 +144,23 @@ def make_data(kind, nbytes, typesize, seed):
 
 
 def c2case(codec, clevel, typesize, nbytes, data, filters=("shuffle",), meta=None,
-           split="forward_compat", blocksize=0, nthreads=1, align="end"):
+           split="forward_compat", blocksize=0, nthreads=1, align="end", use_dict=False):
     """C-Blosc2 case. `filters` are names applied in order; they occupy the LAST slots (the
     C-Blosc2 default layout, and what `cimg compress --filter` writes) unless align="start"
-    (python-blosc2's own padding for a short list) or an explicit 6-slot list is given."""
+    (python-blosc2's own padding for a short list) or an explicit 6-slot list is given.
+    use_dict: cparams use_dict=True (a trained dictionary section, blosc-format.md §2.5); the
+    manifest then has "dict": true."""
     ids = [FILTER_IDS[f] for f in filters]
     meta = list(meta) if meta is not None else [0] * len(ids)
     if len(ids) < 6:
         pad = [0] * (6 - len(ids))
         ids, meta = (pad + ids, pad + meta) if align == "end" else (ids + pad, meta + pad)
-    return dict(library="c-blosc2", codec=codec, clevel=clevel, typesize=typesize, filters=ids,
+    case = dict(library="c-blosc2", codec=codec, clevel=clevel, typesize=typesize, filters=ids,
                 filters_meta=meta, splitmode=split, blocksize=blocksize, nthreads=nthreads,
                 nbytes=nbytes, data=data, special=None)
+    if use_dict:
+        case["dict"] = True
+    return case
 
 
 def c1case(codec, clevel, typesize, nbytes, data, shuffle="shuffle", blocksize=0):
@@ -331,6 +336,21 @@ def build_cases():
         add(c1case(codec, 5, 4, 65536 + 13, "ramp", shuffle=shuf, blocksize=bs))
     add(c1case("lz4", 0, 4, 1000, "ramp"))
 
+    # O. dictionary chunks (use_dict): Zstd (ZDICT-trained dictionary, CDict at level 1 whatever
+    #    the clevel) and LZ4/LZ4HC (the first bytes of the filtered data as the window), split and
+    #    unsplit, several blocks each.
+    for codec, clevel, ts, n, kind, filt, split, bs in [
+            ("zstd", 1, 4, 40000, "image_f32", ("shuffle",), "forward_compat", 8192),
+            ("zstd", 5, 4, 40000, "image_f32", ("shuffle",), "always", 8192),
+            ("zstd", 9, 4, 40000, "image_f32", ("shuffle",), "forward_compat", 8192),
+            ("zstd", 5, 2, 20000, "image_u16", ("shuffle",), "never", 4096),
+            ("zstd", 3, 8, 30000, "ramp", ("bitshuffle",), "auto", 0),
+            ("lz4", 5, 4, 40000, "image_f32", ("shuffle",), "forward_compat", 8192),
+            ("lz4", 1, 8, 30000, "ramp", ("bitshuffle",), "never", 4096),
+            ("lz4hc", 5, 2, 20000, "image_u16", ("shuffle",), "auto", 4096)]:
+        add(c2case(codec, clevel, ts, n, kind, filters=filt, split=split, blocksize=bs,
+                   use_dict=True))
+
     # Deduplicate (groups overlap), keeping first occurrence.
     seen, out = set(), []
     for c in cases:
@@ -371,7 +391,8 @@ def compress2(data, c):
     return blosc2.compress2(
         data, codec=blosc2.Codec(CODEC_IDS[c["codec"]]), clevel=c["clevel"],
         typesize=c["typesize"], nthreads=c["nthreads"], blocksize=c["blocksize"],
-        splitmode=SPLITMODES[c["splitmode"]], filters=c["filters"], filters_meta=c["filters_meta"])
+        splitmode=SPLITMODES[c["splitmode"]], filters=c["filters"], filters_meta=c["filters_meta"],
+        use_dict=c.get("dict", False))
 
 
 def trunc_prec_expected(data, c):
@@ -386,6 +407,8 @@ def trunc_prec_expected(data, c):
 
 def run_c2(c, data, old):
     chunk = compress2(data, c)
+    if c.get("dict") and not (len(chunk) >= 32 and chunk[31] & 0x01 and not chunk[2] & 0x02):
+        raise RuntimeError(f"C-Blosc2 wrote no dictionary section: {c}")
     try:
         dec = decode2(chunk, len(data), 0)
     except ValueError:
@@ -463,8 +486,9 @@ def file_name(i, c):
     split = {"always": "-always", "never": "-never", "auto": "-auto", "forward_compat": "-fwd", None: ""}[c["splitmode"]]
     bs = f"-b{c['blocksize']}" if c["blocksize"] else ""
     mt = f"-mt{c['nthreads']}" if c["nthreads"] > 1 else ""
+    dict_ = "-dict" if c.get("dict") else ""
     return (f"{i:03d}-{lib}-{c['codec']}-c{c['clevel']}-t{c['typesize']}-{fnames}{split}{bs}{mt}"
-            f"-n{c['nbytes']}-{c['data']}.b2chunk")
+            f"{dict_}-n{c['nbytes']}-{c['data']}.b2chunk")
 
 
 FIELDS = ["file", "library", "library_version", "codec", "clevel", "typesize", "filters",
@@ -540,6 +564,8 @@ def generate_reference():
             "(and the header) are reproducible.",
             "c_blosc2_sha256 (C-Blosc chunks only, when present): what C-Blosc2 decodes the "
             "chunk to when that differs from C-Blosc 1.x (version-2 bitshuffle tails).",
+            "dict (when present): compressed with use_dict=True; the chunk carries a dictionary "
+            "section (blosc2_flags bit 0, blosc-format.md §2.5).",
         ],
     }
     # Parameter sets deliberately left out because C-Blosc2 cannot round-trip them.

@@ -49,7 +49,7 @@ C_BLOSC2_VERSION = "3.3.5"
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[4]
 SIZE_BUDGET = 1024 * 1024
-DECODABLE = {"blosclz", "lz4", "lz4hc"}
+DECODABLE = {"blosclz", "lz4", "lz4hc", "zlib", "zstd"}
 CODECS = {
     "blosclz": blosc2.Codec.BLOSCLZ,
     "lz4": blosc2.Codec.LZ4,

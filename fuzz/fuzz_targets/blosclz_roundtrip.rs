@@ -1,0 +1,7 @@
+//! Fuzz target `blosclz_roundtrip`; the body and its oracle live in `fuzz_targets::blosclz_roundtrip`.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| fuzz_targets::blosclz_roundtrip(data));
