@@ -416,7 +416,7 @@ pub fn chunk_roundtrip(data: &[u8]) {
     let len = match inp.below(4) {
         0 => inp.below(64),
         1 | 2 => inp.below(1 << 14),
-        _ => inp.below(1 << 18),
+        _ => inp.below(1 << 16),
     };
     let short_by = inp.below(64);
     let seed = inp.bytes(256);
