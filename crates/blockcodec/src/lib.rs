@@ -21,6 +21,11 @@
 //! # Ok::<(), blockcodec::Error>(())
 //! ```
 //!
+//! User-defined codecs and filters (ids 160–255, as python-blosc2's `register_codec` /
+//! `register_filter` use them) plug in through [`UserCodec`], [`UserFilter`] and a [`Registry`]
+//! carried by [`CParams`] / [`DParams`]; [`BlockCallback`]s are C-Blosc2's prefilter and
+//! postfilter.
+//!
 //! Untrusted input never panics and never makes the decoder allocate more than the caller's
 //! [`Limits`] allow; see [`decompress_to_vec`].
 
@@ -34,11 +39,12 @@ mod filter;
 mod parallel;
 mod params;
 mod schunk;
+mod user;
 
 pub use chunk::compress::{compress, compress_into};
 pub use chunk::decompress::{
     decompress, decompress_into, decompress_into_with, decompress_to_vec, decompress_to_vec_with,
-    getitem,
+    getitem, getitem_with,
 };
 pub use chunk::header::{
     ChunkHeader, EXTENDED_HEADER_LEN, MAX_BLOCKSIZE, MAX_BUFFERSIZE, MAX_OVERHEAD, MIN_HEADER_LEN,
@@ -51,4 +57,8 @@ pub use schunk::frame::offsets::MAX_NCHUNKS;
 pub use schunk::{
     B2ND_MAX_DIM, B2ND_METALAYER, B2ndMeta, ChunkInfo, ChunkKind, FrameLimits, MsgValue, SChunk,
     SpecialKind,
+};
+pub use user::{
+    BlockCallback, BlockInfo, BlockParams, Registry, USER_ID_START, UserCodec, UserFilter,
+    register_codec, register_filter,
 };

@@ -1,6 +1,7 @@
 //! Compression and decompression parameters.
 
 use crate::error::{Error, Result};
+use crate::user::{self, BlockCallback, Registry, USER_ID_START};
 
 /// A compression codec, identified by its C-Blosc2 API id (`BLOSC_BLOSCLZ` = 0, ...).
 ///
@@ -23,10 +24,13 @@ pub enum Codec {
     Zlib,
     /// Zstandard frame (API id 5, format code 4).
     Zstd,
+    /// A user-defined codec, id 160..=255 (format code 6, the id in the header's `udcodec`
+    /// byte), looked up in the params' [`Registry`] (blosc-format.md §1.1).
+    User(u8),
 }
 
 impl Codec {
-    /// Every codec, in API-id order.
+    /// Every built-in codec, in API-id order.
     pub const ALL: [Codec; 6] = [
         Codec::BloscLz,
         Codec::Lz4,
@@ -46,11 +50,16 @@ impl Codec {
             Codec::Snappy => 3,
             Codec::Zlib => 4,
             Codec::Zstd => 5,
+            Codec::User(id) => id,
         }
     }
 
-    /// Codec for an API id.
+    /// Codec for an API id: a built-in one, or [`Codec::User`] for 160..=255. `None` for the
+    /// reserved ids and those registered with the Blosc team (ZFP, NDLZ, ...).
     pub fn from_api_id(id: u8) -> Option<Codec> {
+        if id >= USER_ID_START {
+            return Some(Codec::User(id));
+        }
         Codec::ALL.into_iter().find(|c| c.api_id() == id)
     }
 
@@ -62,6 +71,8 @@ impl Codec {
             Codec::Snappy => 2,
             Codec::Zlib => 3,
             Codec::Zstd => 4,
+            // BLOSC_UDCODEC_FORMAT (C-Blosc2 `compcode_to_compformat`).
+            Codec::User(_) => 6,
         }
     }
 
@@ -74,6 +85,7 @@ impl Codec {
             Codec::Snappy => "snappy",
             Codec::Zlib => "zlib",
             Codec::Zstd => "zstd",
+            Codec::User(_) => "user",
         }
     }
 
@@ -85,11 +97,12 @@ impl Codec {
     }
 
     /// Whether this build can compress with the codec. Zstd is pure Rust (structured-zstd)
-    /// unless the `zstd-c` feature switches it to libzstd; Snappy is decode-only.
+    /// unless the `zstd-c` feature switches it to libzstd; Snappy is decode-only. User codecs
+    /// can, given a [`Registry`] that holds them.
     pub fn can_compress(self) -> bool {
         matches!(
             self,
-            Codec::BloscLz | Codec::Lz4 | Codec::Lz4Hc | Codec::Zlib | Codec::Zstd
+            Codec::BloscLz | Codec::Lz4 | Codec::Lz4Hc | Codec::Zlib | Codec::Zstd | Codec::User(_)
         )
     }
 
@@ -101,7 +114,10 @@ impl Codec {
 
 impl std::fmt::Display for Codec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        match self {
+            Codec::User(id) => write!(f, "user codec {id}"),
+            _ => f.write_str(self.name()),
+        }
     }
 }
 
@@ -120,10 +136,13 @@ pub enum Filter {
     Delta,
     /// Lossy: zero low mantissa bits of f32/f64 (id 4); the slot meta is the precision.
     TruncPrec,
+    /// A user-defined filter, id 160..=255, looked up in the params' [`Registry`]; the slot
+    /// meta is passed to it.
+    User(u8),
 }
 
 impl Filter {
-    /// Every filter, in id order.
+    /// Every built-in filter, in id order.
     pub const ALL: [Filter; 5] = [
         Filter::NoFilter,
         Filter::Shuffle,
@@ -140,11 +159,16 @@ impl Filter {
             Filter::BitShuffle => 2,
             Filter::Delta => 3,
             Filter::TruncPrec => 4,
+            Filter::User(id) => id,
         }
     }
 
-    /// Filter for a header id; `None` for ids this build does not know.
+    /// Filter for a header id: a built-in one, or [`Filter::User`] for 160..=255; `None` for
+    /// reserved ids and those registered with the Blosc team (bytedelta, ...).
     pub fn from_id(id: u8) -> Option<Filter> {
+        if id >= USER_ID_START {
+            return Some(Filter::User(id));
+        }
         Filter::ALL.into_iter().find(|f| f.id() == id)
     }
 
@@ -156,6 +180,7 @@ impl Filter {
             Filter::BitShuffle => "bitshuffle",
             Filter::Delta => "delta",
             Filter::TruncPrec => "trunc-prec",
+            Filter::User(_) => "user",
         }
     }
 
@@ -222,8 +247,13 @@ pub struct CParams {
     pub blocksize: usize,
     /// Worker threads; 1 = serial. Output bytes do not depend on it.
     pub nthreads: usize,
-    /// Codec parameter stored in the header (`compcode_meta`).
+    /// Codec parameter stored in the header (`compcode_meta`); passed to user codecs.
     pub compcode_meta: u8,
+    /// User codecs and filters; `None` uses the process-wide registry ([`Registry::global`]).
+    /// Only consulted when the codec or a filter is [`Codec::User`] / [`Filter::User`].
+    pub registry: Option<Registry>,
+    /// Called on every block before the filter pipeline (C-Blosc2's `prefilter`).
+    pub prefilter: Option<BlockCallback>,
 }
 
 impl Default for CParams {
@@ -239,6 +269,8 @@ impl Default for CParams {
             blocksize: 0,
             nthreads: 1,
             compcode_meta: 0,
+            registry: None,
+            prefilter: None,
         }
     }
 }
@@ -297,6 +329,24 @@ impl CParams {
         self
     }
 
+    /// Sets the codec parameter byte (`compcode_meta`).
+    pub fn compcode_meta(mut self, meta: u8) -> Self {
+        self.compcode_meta = meta;
+        self
+    }
+
+    /// Sets the registry user codecs and filters are looked up in.
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Sets the prefilter.
+    pub fn prefilter(mut self, prefilter: BlockCallback) -> Self {
+        self.prefilter = Some(prefilter);
+        self
+    }
+
     /// Typesize as stored in the header: values above 255 become 1 (C-Blosc2 behaviour).
     pub fn header_typesize(&self) -> usize {
         if self.typesize > 255 {
@@ -313,8 +363,9 @@ impl CParams {
     /// Checks the parameters without compressing anything.
     ///
     /// # Errors
-    /// `InvalidParam` for typesize 0, clevel above 9 or trunc-prec without typesize 4 or 8;
-    /// `Unsupported` for a codec this build cannot compress with.
+    /// `InvalidParam` for typesize 0, clevel above 9, trunc-prec without typesize 4 or 8, or a
+    /// user codec or filter id below 160; `Unsupported` for a codec this build cannot compress
+    /// with, or a user codec or filter id that is not registered.
     pub fn validate(&self) -> Result<()> {
         if self.typesize == 0 {
             return Err(Error::param("typesize must be at least 1"));
@@ -334,6 +385,9 @@ impl CParams {
                 self.codec
             )));
         }
+        let registry = self.registry.as_ref();
+        user::resolve_codec(self.codec, registry)?;
+        user::resolve_filters(&self.filters, registry)?;
         Ok(())
     }
 }
@@ -343,11 +397,20 @@ impl CParams {
 pub struct DParams {
     /// Worker threads; 1 = serial.
     pub nthreads: usize,
+    /// User codecs and filters; `None` uses the process-wide registry ([`Registry::global`]).
+    /// Only consulted for chunks naming a user codec or filter.
+    pub registry: Option<Registry>,
+    /// Called on every block after the filter pipeline (C-Blosc2's `postfilter`).
+    pub postfilter: Option<BlockCallback>,
 }
 
 impl Default for DParams {
     fn default() -> Self {
-        DParams { nthreads: 1 }
+        DParams {
+            nthreads: 1,
+            registry: None,
+            postfilter: None,
+        }
     }
 }
 
@@ -355,6 +418,18 @@ impl DParams {
     /// Sets the number of threads (0 is taken as 1).
     pub fn nthreads(mut self, nthreads: usize) -> Self {
         self.nthreads = nthreads;
+        self
+    }
+
+    /// Sets the registry user codecs and filters are looked up in.
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Sets the postfilter.
+    pub fn postfilter(mut self, postfilter: BlockCallback) -> Self {
+        self.postfilter = Some(postfilter);
         self
     }
 }

@@ -467,7 +467,8 @@ fn bench(data: &[u8], chunksize: usize, cp: &CParams, seconds: f64) -> Result<Be
 
 fn print_info(h: &ChunkHeader, json: bool) {
     let codec = match h.codec() {
-        Ok(c) => c.name().to_string(),
+        // Built-in codecs print their name, user codecs "user codec <id>".
+        Ok(c) => c.to_string(),
         Err(_) => format!("format code {} (udcodec {})", h.format_code(), h.udcodec()),
     };
     let filters: Vec<String> = h
@@ -475,8 +476,8 @@ fn print_info(h: &ChunkHeader, json: bool) {
         .iter()
         .zip(h.filters_meta())
         .map(|(&id, meta)| match Filter::from_id(id) {
+            Some(Filter::User(_)) | None => format!("id{id}:{meta}"),
             Some(f) => format!("{}:{meta}", f.name()),
-            None => format!("id{id}:{meta}"),
         })
         .collect();
     let special = h.special().map_or("none", |s| s.name());
@@ -597,16 +598,17 @@ fn json_str(s: &str) -> String {
 }
 
 fn print_frame_info(sc: &SChunk, json: bool) {
-    let codec = Codec::from_api_id(sc.codec_id()).map_or_else(
-        || format!("codec id {}", sc.codec_id()),
-        |c| c.name().to_string(),
-    );
+    let codec = Codec::from_api_id(sc.codec_id())
+        .map_or_else(|| format!("codec id {}", sc.codec_id()), |c| c.to_string());
     let filters: Vec<String> = sc
         .cparams()
         .filters
         .iter()
         .filter(|s| s.filter != Filter::NoFilter)
-        .map(|s| format!("{}:{}", s.filter.name(), s.meta))
+        .map(|s| match s.filter {
+            Filter::User(id) => format!("id{id}:{}", s.meta),
+            f => format!("{}:{}", f.name(), s.meta),
+        })
         .collect();
     let b2nd = sc.b2nd();
     let chunks: Vec<(usize, Result<blockcodec::ChunkInfo, blockcodec::Error>)> =

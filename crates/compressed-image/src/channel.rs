@@ -212,6 +212,65 @@ impl<T: Element> Channel<T> {
         self.dparams.nthreads = nthreads.max(1);
     }
 
+    /// A copy of the channel whose compressed chunks are recompressed with Blosc2 blocks of
+    /// `block_size` bytes (0 lets the codec choose); lazy chunks stay lazy. The values, the
+    /// layout and the other parameters are unchanged. Holds one uncompressed chunk besides the
+    /// two compressed channels.
+    ///
+    /// # Errors
+    /// `Codec(_)` if a stored chunk fails to decode or a chunk fails to compress;
+    /// `LimitExceeded` if the chunk buffer cannot be allocated.
+    pub fn with_block_size(&self, block_size: usize) -> Result<Self> {
+        let params = self.params.clone().block_size(block_size);
+        let cparams = params.cparams(T::TYPESIZE);
+        let mut buf = Vec::new();
+        let mut scratch = Vec::new();
+        let mut chunks = Vec::new();
+        chunks
+            .try_reserve_exact(self.chunks.len())
+            .map_err(|_| Error::limit("cannot allocate the chunk table"))?;
+        for (index, store) in self.chunks.iter().enumerate() {
+            let new = match store {
+                ChunkStore::Fill(v) => ChunkStore::Fill(*v),
+                ChunkStore::Compressed(_) => {
+                    let len = self
+                        .chunk_len(index)
+                        .ok_or_else(|| Error::chunk_index(index, self.chunks.len()))?;
+                    if buf.is_empty() {
+                        buf = try_alloc(self.chunk_elems())?;
+                    }
+                    let values = buf
+                        .get_mut(..len)
+                        .ok_or_else(|| Error::chunk_len(index, len, self.chunk_elems()))?;
+                    store.decode_into(values, &self.dparams)?;
+                    ChunkStore::encode(values, &cparams, &mut scratch)?
+                }
+            };
+            chunks.push(new);
+        }
+        Ok(Channel {
+            layout: self.layout,
+            params,
+            cparams,
+            dparams: self.dparams.clone(),
+            chunks,
+        })
+    }
+
+    /// Changes the Blosc2 block size (`Params::block_size`) of the channel, recompressing
+    /// every compressed chunk (see [`Channel::with_block_size`]); chunks written later use it
+    /// too. Atomic: on error the channel is unchanged. Repeating the current block size does
+    /// nothing.
+    ///
+    /// # Errors
+    /// As [`Channel::with_block_size`].
+    pub fn set_block_size(&mut self, block_size: usize) -> Result<()> {
+        if block_size != self.params.block_size {
+            *self = self.with_block_size(block_size)?;
+        }
+        Ok(())
+    }
+
     /// The chunk geometry.
     pub fn layout(&self) -> &ChunkLayout {
         &self.layout
@@ -576,6 +635,82 @@ mod tests {
         fault::clear();
         r.unwrap();
         assert_eq!(sum, data.iter().map(|&v| u64::from(v)).sum::<u64>());
+    }
+
+    /// The Blosc2 block size in each compressed chunk's header (`None` for lazy chunks).
+    fn header_blocksizes(ch: &Channel<u16>) -> Vec<Option<usize>> {
+        ch.chunks
+            .iter()
+            .map(|c| match c {
+                ChunkStore::Compressed(b) => {
+                    Some(blockcodec::ChunkHeader::parse(b).unwrap().blocksize())
+                }
+                ChunkStore::Fill(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn set_block_size_recompresses_every_compressed_chunk() {
+        let data = ramp(100 * 90);
+        let params = Params::default().block_size(4096).chunk_size(100 * 2 * 20);
+        let mut ch = Channel::from_slice(&data, 100, 90, params).unwrap();
+        ch.fill_chunk(2, 9).unwrap();
+        assert_eq!(
+            header_blocksizes(&ch),
+            [Some(4000), Some(4000), None, Some(4000), Some(2000)]
+        );
+        ch.set_block_size(1024).unwrap();
+        assert_eq!(ch.params().block_size, 1024);
+        assert_eq!(
+            header_blocksizes(&ch),
+            [Some(1024), Some(1024), None, Some(1024), Some(1024)]
+        );
+        assert_eq!(ch.chunk_fill_value(2), Some(9));
+        let mut expected = data.clone();
+        expected[2 * 2000..3 * 2000].fill(9);
+        assert_eq!(ch.to_vec().unwrap(), expected);
+        // Chunks written later use the new block size too.
+        ch.set_chunk(2, &data[2 * 2000..3 * 2000]).unwrap();
+        assert_eq!(header_blocksizes(&ch)[2], Some(1024));
+        assert_eq!(ch.to_vec().unwrap(), data);
+        // 0 lets the codec choose (here: the whole 4000-byte chunk).
+        ch.set_block_size(0).unwrap();
+        assert_eq!(header_blocksizes(&ch)[0], Some(4000));
+        assert_eq!(ch.to_vec().unwrap(), data);
+        // The copy leaves the original alone.
+        let copy = ch.with_block_size(512).unwrap();
+        assert_eq!(header_blocksizes(&copy)[0], Some(512));
+        assert_eq!(header_blocksizes(&ch)[0], Some(4000));
+        assert_eq!(copy.to_vec().unwrap(), data);
+    }
+
+    #[test]
+    fn set_block_size_of_the_current_size_does_not_recompress() {
+        let data = ramp(40 * 30);
+        let mut ch = Channel::from_slice(&data, 40, 30, Params::default().chunk_size(800)).unwrap();
+        fault::fail_after(0);
+        let r = ch.set_block_size(crate::params::DEFAULT_BLOCK_SIZE);
+        fault::clear();
+        r.unwrap();
+        assert_eq!(ch.to_vec().unwrap(), data);
+    }
+
+    #[test]
+    fn failed_set_block_size_leaves_the_channel_unchanged() {
+        let data = ramp(40 * 30);
+        let mut ch = Channel::from_slice(&data, 40, 30, Params::default().chunk_size(800)).unwrap();
+        ch.fill_chunk(1, 3).unwrap();
+        let before = snapshot(&ch);
+        let blocksizes = header_blocksizes(&ch);
+        // The second compressed chunk's recompression fails.
+        fault::fail_after(1);
+        let err = ch.set_block_size(256).unwrap_err();
+        fault::clear();
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+        assert_eq!(snapshot(&ch), before);
+        assert_eq!(header_blocksizes(&ch), blocksizes);
+        assert_eq!(ch.params().block_size, crate::params::DEFAULT_BLOCK_SIZE);
     }
 
     #[test]

@@ -371,6 +371,38 @@ fn u32_and_other_types_roundtrip() {
 }
 
 #[test]
+fn channels_in_any_order_are_written_sorted_by_name() {
+    let (w, h) = (37, 23);
+    let mut img = Image::<f16>::new(w, h);
+    let planes: Vec<Vec<f16>> = (0..4)
+        .map(|c| {
+            (0..w * h)
+                .map(|i| f16::from_f32((i * (c + 1) % 251) as f32))
+                .collect()
+        })
+        .collect();
+    for (name, plane) in ["R", "G", "B", "A"].iter().zip(&planes) {
+        let ch = compressed_image::Channel::from_slice(plane, w, h, Params::default()).unwrap();
+        img.add_channel(*name, ch).unwrap();
+    }
+    let out = tmp("rgba-order.exr");
+    img.write(&out, &WriteOptions::default()).unwrap();
+    let back = Image::<f16>::read(&out, &ReadOptions::default()).unwrap();
+    assert_eq!(
+        back.channel_names(),
+        [Some("A"), Some("B"), Some("G"), Some("R")]
+    );
+    for (name, plane) in ["R", "G", "B", "A"].iter().zip(&planes) {
+        assert_eq!(
+            &back.channel(name).unwrap().to_vec().unwrap(),
+            plane,
+            "{name}"
+        );
+    }
+    std::fs::remove_file(out).unwrap();
+}
+
+#[test]
 fn line_orders_and_tiles_written_by_the_exr_crate() {
     use exr::prelude::*;
     let (w, h) = (300usize, 211usize);

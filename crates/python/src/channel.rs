@@ -5,7 +5,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use compressed_image::{Channel, ChunkLayout, Params};
 use numpy::prelude::*;
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn, PyUntypedArray};
-use pyo3::exceptions::{PyNotImplementedError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
@@ -31,7 +31,8 @@ pub(crate) struct PyChannel {
     dtype: DType,
     /// Immutable for the channel's life, so read without the lock.
     layout: ChunkLayout,
-    /// As built; `nthreads` may change later and is read from the channel itself.
+    /// As built: codec, level and filter never change; `nthreads` and `block_size` may, and
+    /// are read from the channel itself.
     params: Params,
     /// Locked only while detached from the interpreter (see the crate docs).
     inner: RwLock<AnyChannel>,
@@ -197,26 +198,27 @@ impl PyChannel {
         Ok(array.into_any())
     }
 
-    /// `update_nthreads` for this channel and for images.
+    /// `update_nthreads` for this channel: sets the codec threads and, when `block_size`
+    /// differs from the channel's, recompresses every chunk with blocks of that size (with
+    /// the new thread count). On error the channel is unchanged.
     pub(crate) fn set_nthreads(
         &self,
         py: Python<'_>,
         nthreads: usize,
         block_size: Option<usize>,
     ) -> PyResult<()> {
-        if let Some(block_size) = block_size.filter(|b| *b != self.params.block_size) {
-            return Err(PyNotImplementedError::new_err(format!(
-                "changing the block size of an existing channel is not supported yet (asked \
-                 for {block_size}, the channel's is {}); omit block_size or pass the current one",
-                self.params.block_size
-            )));
-        }
-        py.detach(|| dispatch!(&mut *self.write(), c => c.set_nthreads(nthreads)));
-        Ok(())
+        py.detach(|| {
+            let mut guard = self.write();
+            update(&mut guard, nthreads, block_size)
+        })
     }
 
     fn nthreads_now(&self, py: Python<'_>) -> usize {
         self.with_read(py, |c| dispatch!(c, c => c.params().nthreads))
+    }
+
+    fn block_size_now(&self, py: Python<'_>) -> usize {
+        self.with_read(py, |c| dispatch!(c, c => c.params().block_size))
     }
 
     /// `(compressed_bytes, uncompressed_bytes, lazy chunks)`.
@@ -229,12 +231,12 @@ impl PyChannel {
     /// One line of `Image.print_statistics`.
     pub(crate) fn statistics_row(&self, py: Python<'_>, name: &str) -> String {
         let (cbytes, nbytes, lazy) = self.sizes(py);
+        let block = self.block_size_now(py);
         format!(
             "  {name:<12} {codec:<7} {level:>5} {block:>10} {chunk:>10} {chunks:>6} {lazy:>5} \
              {cbytes:>16} {ratio:>8.2}",
             codec = self.params.codec.name(),
             level = self.params.clevel,
-            block = self.params.block_size,
             chunk = self.layout.chunk_bytes(),
             chunks = self.layout.num_chunks(),
             ratio = ratio(nbytes, cbytes),
@@ -461,9 +463,9 @@ impl PyChannel {
         Ok(self.chunk_elems(chunk_index)? * self.dtype.itemsize())
     }
 
-    /// Bytes per Blosc2 block inside a chunk, as requested.
-    fn block_size(&self) -> usize {
-        self.params.block_size
+    /// Bytes per Blosc2 block inside a chunk, as requested (0: chosen by the codec).
+    fn block_size(&self, py: Python<'_>) -> usize {
+        self.block_size_now(py)
     }
 
     /// Bytes held by the compressed chunks (a lazy chunk counts as one element).
@@ -499,7 +501,11 @@ impl PyChannel {
 
     /// ``update_nthreads(nthreads, block_size=None)``: threads the codec uses for the blocks
     /// of one chunk from now on (default 1; parallelise across chunks or channels instead
-    /// where you can). ``block_size`` may only repeat the channel's current block size.
+    /// where you can). A ``block_size`` other than the channel's (see ``block_size()``)
+    /// recompresses every chunk with Blosc2 blocks of that many bytes (0: the codec
+    /// chooses), and chunks written later use it too; lazy chunks stay lazy. ``None`` (the
+    /// default, unlike the C++ module's 32768) keeps the block size, so changing the thread
+    /// count never recompresses. On error the channel is unchanged.
     #[pyo3(signature = (nthreads, block_size=None))]
     fn update_nthreads(
         &self,
@@ -720,4 +726,79 @@ fn readonly_check_writeable(array: &Bound<'_, PyUntypedArray>) -> PyResult<()> {
     } else {
         Err(PyValueError::new_err("the output array is read-only"))
     }
+}
+
+/// Sets the thread count and, if it differs, the block size of one locked channel; on error
+/// the channel is unchanged.
+fn update(channel: &mut AnyChannel, nthreads: usize, block_size: Option<usize>) -> PyResult<()> {
+    let old = dispatch!(&*channel, c => c.params().nthreads);
+    dispatch!(&mut *channel, c => c.set_nthreads(nthreads));
+    if let Some(block_size) = block_size {
+        let result = dispatch!(&mut *channel, c => c.set_block_size(block_size));
+        if let Err(e) = result {
+            dispatch!(&mut *channel, c => c.set_nthreads(old));
+            return Err(to_py(e));
+        }
+    }
+    Ok(())
+}
+
+/// `Image.update_nthreads`: [`PyChannel::set_nthreads`] on every channel, all or nothing.
+///
+/// Every distinct channel is write-locked (in address order, so two such calls on images
+/// sharing channels cannot deadlock; no other code holds two channel locks) for the whole
+/// call, new versions of all channels are built, and only when all succeeded are they
+/// swapped in. A channel listed twice is updated once.
+pub(crate) fn update_nthreads_all(
+    py: Python<'_>,
+    channels: &[Py<PyChannel>],
+    nthreads: usize,
+    block_size: Option<usize>,
+) -> PyResult<()> {
+    let mut distinct: Vec<&PyChannel> = channels.iter().map(Py::get).collect();
+    distinct.sort_by_key(|c| std::ptr::from_ref(*c).addr());
+    distinct.dedup_by_key(|c| std::ptr::from_ref(*c).addr());
+    py.detach(|| {
+        let mut guards: Vec<RwLockWriteGuard<'_, AnyChannel>> =
+            distinct.iter().map(|c| c.write()).collect();
+        // The new thread count first, so the recompression below uses it.
+        let old: Vec<usize> = guards
+            .iter()
+            .map(|g| dispatch!(&**g, c => c.params().nthreads))
+            .collect();
+        for guard in &mut guards {
+            dispatch!(&mut **guard, c => c.set_nthreads(nthreads));
+        }
+        let Some(block_size) = block_size else {
+            return Ok(());
+        };
+        let rebuilt: PyResult<Vec<Option<AnyChannel>>> =
+            guards.iter().map(|g| rebuild(g, block_size)).collect();
+        match rebuilt {
+            Ok(rebuilt) => {
+                for (guard, new) in guards.iter_mut().zip(rebuilt) {
+                    if let Some(new) = new {
+                        **guard = new;
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => {
+                for (guard, old) in guards.iter_mut().zip(old) {
+                    dispatch!(&mut **guard, c => c.set_nthreads(old));
+                }
+                Err(e)
+            }
+        }
+    })
+}
+
+/// `channel` recompressed with `block_size`-byte blocks, or `None` if it has that block size.
+fn rebuild(channel: &AnyChannel, block_size: usize) -> PyResult<Option<AnyChannel>> {
+    dispatch!(channel, c => {
+        if c.params().block_size == block_size {
+            return Ok(None);
+        }
+        c.with_block_size(block_size).map(|c| Some(Elem::wrap(c))).map_err(to_py)
+    })
 }

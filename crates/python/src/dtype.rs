@@ -1,7 +1,7 @@
 //! The nine element types, as NumPy dtypes, and a channel or image of any of them.
 
 use compressed_image::half::f16;
-use compressed_image::{Channel, Element, Image};
+use compressed_image::{Channel, Element};
 use numpy::{PyArrayDescr, PyArrayDescrMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -107,6 +107,11 @@ impl DType {
         with_dtype!(self, T => <T as Element>::TYPESIZE)
     }
 
+    /// The type NumPy calls `name` (`"float32"`), if it is one of the nine.
+    pub(crate) fn from_name(name: &str) -> Option<DType> {
+        DType::ALL.into_iter().find(|d| d.name() == name)
+    }
+
     /// The NumPy dtype object (native byte order).
     pub(crate) fn descr(self, py: Python<'_>) -> Bound<'_, PyArrayDescr> {
         with_dtype!(self, T => numpy::dtype::<T>(py))
@@ -170,21 +175,6 @@ pub(crate) enum AnyChannel {
     F16(Channel<f16>),
     F32(Channel<f32>),
     F64(Channel<f64>),
-}
-
-/// An image of any of the nine element types (what a file reader or loader returns).
-#[derive(Debug)]
-#[allow(dead_code)] // built by `Image.load` once persistence lands
-pub(crate) enum AnyImage {
-    U8(Image<u8>),
-    I8(Image<i8>),
-    U16(Image<u16>),
-    I16(Image<i16>),
-    U32(Image<u32>),
-    I32(Image<i32>),
-    F16(Image<f16>),
-    F32(Image<f32>),
-    F64(Image<f64>),
 }
 
 /// The element types the bindings handle: the crate's [`Element`]s that NumPy knows, tied to

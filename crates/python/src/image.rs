@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use compressed_image::io::AnyImage;
 use compressed_image::{Image, Metadata, Params};
 use numpy::PyArrayDyn;
 use numpy::prelude::*;
@@ -11,8 +12,8 @@ use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::channel::{PyChannel, ratio, typed};
-use crate::dtype::{AnyImage, DType, Elem, with_dtype};
+use crate::channel::{self, PyChannel, ratio, typed};
+use crate::dtype::{DType, Elem, with_dtype};
 use crate::errors::{self, to_py};
 use crate::{io, make_params, non_negative};
 
@@ -136,7 +137,8 @@ impl PyImage {
         Py::new(py, channel)
     }
 
-    /// The image as a Rust `Image<T>` (channel data copied): what the file writers take.
+    /// The image as a Rust `Image<T>` (the compressed chunks copied, not recompressed): what
+    /// the file writers take.
     pub(crate) fn to_rust<T: Elem>(&self, py: Python<'_>) -> PyResult<Image<T>> {
         let (channels, names, metadata) = self.snapshot(py);
         let (width, height) = (self.width, self.height);
@@ -177,7 +179,6 @@ impl PyImage {
     }
 
     /// Wraps an image of any dtype.
-    #[allow(dead_code)] // used by `Image.load` once persistence lands
     pub(crate) fn from_any(py: Python<'_>, image: AnyImage) -> PyResult<Self> {
         match image {
             AnyImage::U8(i) => Self::from_rust(py, i),
@@ -281,9 +282,23 @@ impl PyImage {
     }
 
     /// ``Image.read(dtype, path, subimage=0, channels=None, compression_codec=Codec.lz4,
-    /// compression_level=9, block_size=32768, chunk_size=4194304)``: reads an image file,
-    /// converting to ``dtype``; ``channels`` selects channels by name or by index (all by
-    /// default). Not available yet: raises ``NotImplementedError``.
+    /// compression_level=9, block_size=32768, chunk_size=4194304)``: reads an image file
+    /// (OpenEXR, PNG, TIFF or JPEG, recognised by its first bytes) straight into compressed
+    /// channels of ``dtype``, chunk by chunk: EXR files never need the whole decoded image in
+    /// memory, only about one chunk per channel.
+    ///
+    /// Samples are converted to ``dtype`` as OpenImageIO does: the same type is copied
+    /// exactly; otherwise integers are scaled to 0..1 (``uint8`` 255 becomes ``1.0`` or
+    /// ``65535``) and floats convert by value. ``subimage`` is the part of a multi-part EXR
+    /// (0 for other formats). ``channels`` selects channels by name (``["R", "G", "B"]``) or
+    /// by index (``[0, 2]``, negative from the end), in the order given; all by default. EXR
+    /// channels keep their names, PNG/TIFF/JPEG channels are ``R G B A``, ``Y`` or ``Y A``.
+    /// The file's attributes become the metadata.
+    ///
+    /// Raises ``OSError`` (``FileNotFoundError``, ...) if the file cannot be read,
+    /// ``ValueError`` for a damaged or unsupported file, a channel name the file does not
+    /// have or a channel selected twice, ``IndexError`` for a subimage or channel index out
+    /// of range. The GIL is released while reading.
     #[staticmethod]
     #[pyo3(
         signature = (dtype, path, subimage=0, channels=None, compression_codec=None,
@@ -314,22 +329,76 @@ impl PyImage {
         })
     }
 
-    /// ``save(path)``: writes the compressed image to a ``.b2frame`` file, without
-    /// recompressing. Not available yet: raises ``NotImplementedError``.
+    /// ``save(path)``: saves the image (channels, their names and compression parameters,
+    /// and the metadata) as one ``.b2frame`` file, a Blosc2 frame that python-blosc2 opens.
+    /// Chunks are copied, not recompressed; lazy chunks stay lazy. The file is written to a
+    /// temporary name and renamed, so ``path`` is never left half-written. Raises ``OSError``
+    /// if it cannot be written, ``ValueError`` for metadata JSON cannot hold.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        io::check_save_available()?;
         with_dtype!(self.dtype, T => {
             let image = self.to_rust::<T>(py)?;
             py.detach(|| io::save_image(&image, &path))
         })
     }
 
-    /// ``Image.load(path)``: an image saved with ``save``. Not available yet: raises
-    /// ``NotImplementedError``.
+    /// ``Image.load(path)``: an image saved with ``save``, with its dtype, channel names,
+    /// compression parameters and metadata (a ``.b2frame`` holding one saved channel gives a
+    /// one-channel image). Raises ``OSError`` if the file cannot be read, ``ValueError`` if it
+    /// is not a valid saved image.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let image = py.detach(|| io::load_image(&path))?;
         PyImage::from_any(py, image)
+    }
+
+    /// ``write(path, exr_compression="zip")``: writes the image as an image file whose format
+    /// the extension names: ``.exr``, ``.png``, ``.tif``/``.tiff`` (or ``.b2frame``, as
+    /// ``save``). EXR keeps float16, float32 and uint32 samples and stores other dtypes as
+    /// float32 (scaled to 0..1 as ``read`` does); PNG and TIFF store 8-bit (uint8, int8) or
+    /// 16-bit samples, 1 to 4 channels (``R G B [A]`` or ``Y [A]`` by name when present, else
+    /// in order). ``exr_compression`` is one of ``none``, ``rle``, ``zips``, ``zip``, ``piz``,
+    /// ``pxr24``. EXR files are written one chunk per channel at a time; PNG and TIFF are
+    /// encoded whole. Written to a temporary name and renamed. Raises ``ValueError`` for an
+    /// unknown extension or a channel count the format cannot hold, ``OSError`` if the file
+    /// cannot be written.
+    #[pyo3(signature = (path, exr_compression=None))]
+    fn write(&self, py: Python<'_>, path: PathBuf, exr_compression: Option<&str>) -> PyResult<()> {
+        let compression = io::exr_compression(exr_compression)?;
+        io::check_write_format(&path)?;
+        with_dtype!(self.dtype, T => {
+            let image = self.to_rust::<T>(py)?;
+            py.detach(|| io::write_image(&image, &path, compression))
+        })
+    }
+
+    /// ``Image.dtype_from_file(path, subimage=0)``: the dtype that holds every channel of the
+    /// file without loss, from its header (no pixels are decoded): ``uint8`` or ``uint16``
+    /// for PNG/TIFF/JPEG, the channels' type for EXR (``float16``, ``float32``, ``uint32``),
+    /// ``float32`` for EXR channels of mixed types.
+    #[staticmethod]
+    #[pyo3(signature = (path, subimage=0))]
+    fn dtype_from_file<'py>(
+        py: Python<'py>,
+        path: PathBuf,
+        subimage: i64,
+    ) -> PyResult<Bound<'py, numpy::PyArrayDescr>> {
+        let subimage = non_negative("subimage", subimage)?;
+        let (native, _) = py.detach(|| io::file_dtypes(&path, subimage))?;
+        Ok(native.descr(py))
+    }
+
+    /// ``Image.dtypes_from_file(path, subimage=0)``: the dtype of each channel of the file,
+    /// in file order, from its header.
+    #[staticmethod]
+    #[pyo3(signature = (path, subimage=0))]
+    fn dtypes_from_file<'py>(
+        py: Python<'py>,
+        path: PathBuf,
+        subimage: i64,
+    ) -> PyResult<Vec<Bound<'py, numpy::PyArrayDescr>>> {
+        let subimage = non_negative("subimage", subimage)?;
+        let (_, all) = py.detach(|| io::file_dtypes(&path, subimage))?;
+        Ok(all.into_iter().map(|d| d.descr(py)).collect())
     }
 
     /// ``image[name]`` or ``image[index]``: the channel itself (not a copy).
@@ -514,7 +583,9 @@ impl PyImage {
         Ok(())
     }
 
-    /// ``update_nthreads(nthreads, block_size=None)`` on every channel.
+    /// ``update_nthreads(nthreads, block_size=None)`` on every channel: see
+    /// ``Channel.update_nthreads``. A new block size recompresses every channel; all
+    /// channels change or, on error, none.
     #[pyo3(signature = (nthreads, block_size=None))]
     fn update_nthreads(
         &self,
@@ -527,10 +598,7 @@ impl PyImage {
             .map(|b| non_negative("block_size", b))
             .transpose()?;
         let (channels, _, _) = self.snapshot(py);
-        for channel in &channels {
-            channel.get().set_nthreads(py, nthreads, block_size)?;
-        }
-        Ok(())
+        channel::update_nthreads_all(py, &channels, nthreads, block_size)
     }
 
     /// The NumPy dtype of every channel.
@@ -558,7 +626,7 @@ impl PyImage {
     }
 
     /// The image converted to the Rust ``Image`` type and back (a deep copy): tests the
-    /// conversions the file reader and persistence will use.
+    /// conversions `Image.read`, `save`, `load` and `write` use.
     fn _rust_roundtrip(&self, py: Python<'_>) -> PyResult<Self> {
         with_dtype!(self.dtype, T => {
             let image = self.to_rust::<T>(py)?;

@@ -233,9 +233,9 @@ def test_update_nthreads():
     assert np.array_equal(ch.get_decompressed(), data)
     ch.update_nthreads(nthreads=1, block_size=8192)
     assert ch.nthreads() == 1
-    with pytest.raises(NotImplementedError, match="block size"):
-        ch.update_nthreads(2, 32768)
-    assert ch.nthreads() == 1
+    ch.update_nthreads(2, 32768)  # a new block size recompresses the chunks
+    assert (ch.nthreads(), ch.block_size()) == (2, 32768)
+    assert np.array_equal(ch.get_decompressed(), data)
 
 
 def test_input_layouts_are_copied_when_needed(dtype):

@@ -141,8 +141,9 @@ def test_fill_values_must_fit():
 def test_update_nthreads_checks_arguments(channel):
     with pytest.raises(ValueError, match="nthreads must not be negative"):
         channel.update_nthreads(-1)
-    with pytest.raises(NotImplementedError, match="block size"):
-        channel.update_nthreads(2, block_size=1024)
+    with pytest.raises(ValueError, match="block_size must not be negative"):
+        channel.update_nthreads(2, block_size=-1)
+    assert channel.nthreads() == 1
 
 
 def test_too_large_layouts_are_value_errors():

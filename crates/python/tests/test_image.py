@@ -198,8 +198,9 @@ def test_update_nthreads_on_every_channel():
     img = ci.Image(np.float32, rgb(), W, H)
     img.update_nthreads(3)
     assert [ch.nthreads() for ch in img] == [3, 3, 3]
-    with pytest.raises(NotImplementedError):
-        img.update_nthreads(2, block_size=1)
+    img.update_nthreads(2, block_size=1024)
+    assert [(ch.nthreads(), ch.block_size()) for ch in img] == [(2, 1024)] * 3
+    assert np.array_equal(img.get_decompressed(), np.stack(rgb()))
 
 
 def test_iteration_and_channels_list():
@@ -234,24 +235,17 @@ def test_conversion_to_the_rust_image_and_back(dtype):
     assert same_bits(img[0].get_decompressed(), planes[0])
 
 
-def test_file_functions_are_not_available_yet(tmp_path):
-    path = tmp_path / "image.exr"
-    with pytest.raises(NotImplementedError, match="reading image files"):
-        ci.Image.read(np.float32, path)
-    with pytest.raises(NotImplementedError, match="reading image files"):
-        ci.Image.read(np.float16, str(path), subimage=1, channels=["R", "G"])
-    with pytest.raises(NotImplementedError, match="reading image files"):
-        ci.Image.read(np.uint8, path, channels=[0, 2], compression_codec=ci.Codec.blosclz)
-    # Arguments are checked first.
+def test_file_function_arguments_are_checked_before_any_io(tmp_path):
+    path = tmp_path / "missing.exr"  # never opened: every call fails on its arguments
     with pytest.raises(ValueError, match="unsupported dtype"):
         ci.Image.read(np.int64, path)
     with pytest.raises(TypeError, match="channels"):
         ci.Image.read(np.float32, path, channels="RGB")
     with pytest.raises(ValueError, match="subimage"):
         ci.Image.read(np.float32, path, subimage=-1)
+    with pytest.raises(ValueError, match="compression_level"):
+        ci.Image.read(np.float32, path, compression_level=10)
     img = ci.Image(np.float32, rgb(), W, H)
-    with pytest.raises(NotImplementedError, match=r"\.b2frame"):
-        img.save(tmp_path / "image.b2frame")
-    with pytest.raises(NotImplementedError, match=r"\.b2frame"):
-        ci.Image.load(tmp_path / "image.b2frame")
-    assert not (tmp_path / "image.b2frame").exists()
+    with pytest.raises(ValueError, match="EXR compression"):
+        img.write(path, exr_compression="best")
+    assert not path.exists()

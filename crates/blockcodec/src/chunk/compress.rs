@@ -10,12 +10,14 @@ use super::header::{
     MAX_BUFFERSIZE, MAX_OVERHEAD, SpecialValue,
 };
 use super::layout::{compute_blocksize, writer_splits};
-use super::scratch::{Scratch, with_scratch};
-use crate::codec;
+use super::scratch::{Scratch, block_buffer, with_scratch};
+use crate::codec::{self, CodecScratch};
 use crate::error::{Error, Result};
 use crate::filter::{BitshuffleRules, Pipeline};
 use crate::parallel;
 use crate::params::{CParams, Filter};
+use crate::user::{self, BlockInfo, UserCodec};
+use std::sync::Arc;
 
 /// Inputs below this size are always stored memcpyed (`BLOSC_MIN_BUFFERSIZE`, §1.3).
 const MIN_BUFFERSIZE: usize = 32;
@@ -63,6 +65,10 @@ struct Plan<'a> {
     blocksize: usize,
     split: bool,
     pipeline: Pipeline,
+    /// The codec object when `cp.codec` is a user codec.
+    user_codec: Option<Arc<dyn UserCodec>>,
+    /// Block 0 as the prefilter made it: the delta reference when a prefilter is set.
+    prefiltered_block0: Option<Vec<u8>>,
 }
 
 impl Plan<'_> {
@@ -75,16 +81,81 @@ impl Plan<'_> {
     }
 
     fn reference(&self, index: usize) -> Option<&[u8]> {
-        (index > 0 && self.pipeline.has_delta()).then(|| &self.src[..self.blocksize])
+        (index > 0 && self.pipeline.has_delta()).then(|| {
+            self.prefiltered_block0
+                .as_deref()
+                .unwrap_or(&self.src[..self.blocksize])
+        })
+    }
+
+    fn info(&self, index: usize, bsize: usize) -> BlockInfo {
+        BlockInfo {
+            typesize: self.typesize,
+            nbytes: self.src.len(),
+            blocksize: self.blocksize,
+            nblock: index,
+            offset: index * self.blocksize,
+            bsize,
+            stream: 0,
+            nstreams: self.nstreams(bsize),
+        }
+    }
+
+    /// The block the pipeline filters: the prefilter's output in `buf`, or `block` itself.
+    fn prefiltered<'b>(
+        &self,
+        block: &'b [u8],
+        info: &BlockInfo,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8]> {
+        match &self.cp.prefilter {
+            None => Ok(block),
+            Some(pre) => {
+                let out = block_buffer(buf, block.len());
+                pre.run("prefilter", block, out, *info)?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// Encodes stream `k` of a block into `out` (its length is the output limit); 0 means
+    /// "store raw". Built-in codecs go straight to [`codec::compress`].
+    fn encode(
+        &self,
+        piece: &[u8],
+        out: &mut [u8],
+        cs: &mut CodecScratch,
+        info: &BlockInfo,
+        k: usize,
+    ) -> Result<usize> {
+        match &self.user_codec {
+            None => Ok(codec::compress(
+                self.cp.codec,
+                self.cp.clevel,
+                piece,
+                out,
+                cs,
+            )),
+            Some(u) => {
+                let info = BlockInfo { stream: k, ..*info };
+                user::encode(u.as_ref(), piece, out, self.cp.compcode_meta, &info)
+            }
+        }
     }
 
     /// Phase 1: filters the block and encodes each stream into `region` at
     /// `k * (neblock + 5)` with an output limit of `neblock`.
     fn compress_block(&self, index: usize, job: &mut BlockJob<'_>, sc: &mut Scratch) -> Result<()> {
-        let Scratch { filter, codec: cs } = sc;
+        let Scratch {
+            filter,
+            codec: cs,
+            block,
+        } = sc;
+        let info = self.info(index, job.src.len());
+        let input = self.prefiltered(job.src, &info, block)?;
         let filtered = self
             .pipeline
-            .forward(job.src, self.reference(index), filter)?;
+            .forward(input, self.reference(index), filter, &info)?;
         let nstreams = self.nstreams(filtered.len());
         let neblock = filtered.len() / nstreams;
         for (k, piece) in filtered.chunks_exact(neblock).take(nstreams).enumerate() {
@@ -96,7 +167,7 @@ impl Plan<'_> {
                     Stream::Run
                 }
                 _ => {
-                    let c = codec::compress(self.cp.codec, self.cp.clevel, piece, slot, cs);
+                    let c = self.encode(piece, slot, cs, &info, k)?;
                     if c == 0 || c >= neblock {
                         slot.copy_from_slice(piece);
                         Stream::Raw
@@ -113,21 +184,21 @@ impl Plan<'_> {
     /// destination is nearly full. Returns the coded length, or 0.
     fn recompress_stream(&self, index: usize, k: usize, limit: &mut [u8]) -> Result<usize> {
         let start = index * self.blocksize;
-        let block = &self.src[start..(start + self.blocksize).min(self.src.len())];
+        let src = &self.src[start..(start + self.blocksize).min(self.src.len())];
         with_scratch(|sc| {
-            let Scratch { filter, codec: cs } = sc;
+            let Scratch {
+                filter,
+                codec: cs,
+                block,
+            } = sc;
+            let info = self.info(index, src.len());
+            let input = self.prefiltered(src, &info, block)?;
             let filtered = self
                 .pipeline
-                .forward(block, self.reference(index), filter)?;
+                .forward(input, self.reference(index), filter, &info)?;
             let neblock = filtered.len() / self.nstreams(filtered.len());
             let piece = &filtered[k * neblock..(k + 1) * neblock];
-            Ok(codec::compress(
-                self.cp.codec,
-                self.cp.clevel,
-                piece,
-                limit,
-                cs,
-            ))
+            self.encode(piece, limit, cs, &info, k)
         })
     }
 }
@@ -150,7 +221,11 @@ pub fn compress_into(src: &[u8], dst: &mut [u8], cparams: &CParams) -> Result<us
     let blocksize = compute_blocksize(cparams, typesize, nbytes);
     let nblocks = nbytes.div_ceil(blocksize);
     let destsize = dst.len();
+    // Resolves nothing (and takes no lock) unless a user codec or filter is named.
+    let user_codec = user::resolve_codec(cparams.codec, cparams.registry.as_ref())?;
+    let user_filters = user::resolve_filters(&cparams.filters, cparams.registry.as_ref())?;
     let mut fields = HeaderFields {
+        versionlz: user_codec.as_ref().map_or(1, |u| u.version()),
         flags: FLAG_EXTENDED,
         typesize: typesize as u8,
         nbytes,
@@ -167,7 +242,7 @@ pub fn compress_into(src: &[u8], dst: &mut [u8], cparams: &CParams) -> Result<us
         || EXTENDED_HEADER_LEN + 4 * nblocks > destsize;
     if memcpyed {
         fields.flags |= FLAG_MEMCPYED;
-        return write_memcpyed(src, dst, &mut fields);
+        return write_memcpyed(src, dst, &mut fields, cparams);
     }
     let split = writer_splits(cparams, typesize, blocksize);
     if cparams.has_filter(Filter::Delta) {
@@ -178,14 +253,31 @@ pub fn compress_into(src: &[u8], dst: &mut [u8], cparams: &CParams) -> Result<us
     }
     fields.flags |= cparams.codec.format_code() << 5;
     let slots = cparams.filters;
-    let plan = Plan {
+    let mut plan = Plan {
         cp: cparams,
         src,
         typesize,
         blocksize,
         split,
-        pipeline: Pipeline::new(slots, typesize, BitshuffleRules::V3),
+        pipeline: Pipeline::new(slots, typesize, BitshuffleRules::V3).with_user(user_filters),
+        user_codec,
+        prefiltered_block0: None,
     };
+    if nblocks > 1
+        && plan.pipeline.has_delta()
+        && let Some(pre) = &cparams.prefilter
+    {
+        // Delta XORs later blocks with block 0 as the decoder will restore it (§4.3), which
+        // with a prefilter is the prefilter's output, not the raw input C-Blosc2 uses.
+        let mut block0 = vec![0u8; blocksize];
+        pre.run(
+            "prefilter",
+            &src[..blocksize],
+            &mut block0,
+            plan.info(0, blocksize),
+        )?;
+        plan.prefiltered_block0 = Some(block0);
+    }
     match assemble(&plan, nblocks, dst)? {
         Some(Assembled::Streams(cbytes)) => {
             fields.cbytes = cbytes;
@@ -199,7 +291,7 @@ pub fn compress_into(src: &[u8], dst: &mut [u8], cparams: &CParams) -> Result<us
             write_header(dst, &fields);
             Ok(EXTENDED_HEADER_LEN)
         }
-        None => write_memcpyed(src, dst, &mut fields),
+        None => write_memcpyed(src, dst, &mut fields, cparams),
     }
 }
 
@@ -216,15 +308,41 @@ fn write_header(dst: &mut [u8], fields: &HeaderFields) {
     dst[..EXTENDED_HEADER_LEN].copy_from_slice(&fields.to_bytes());
 }
 
-fn write_memcpyed(src: &[u8], dst: &mut [u8], fields: &mut HeaderFields) -> Result<usize> {
+fn write_memcpyed(
+    src: &[u8],
+    dst: &mut [u8],
+    fields: &mut HeaderFields,
+    cparams: &CParams,
+) -> Result<usize> {
     let cbytes = src.len() + EXTENDED_HEADER_LEN;
     if cbytes > dst.len() {
         return Err(Error::too_small(cbytes, dst.len()));
     }
     fields.flags |= FLAG_MEMCPYED;
     fields.cbytes = cbytes;
+    let body = &mut dst[EXTENDED_HEADER_LEN..cbytes];
+    match &cparams.prefilter {
+        None => body.copy_from_slice(src),
+        Some(pre) => {
+            // C-Blosc2 `serial_blosc`/`blosc_c`: with a prefilter a memcpyed chunk stores the
+            // prefilter's output, block by block.
+            let bs = fields.blocksize.max(1);
+            for (j, (out, block)) in body.chunks_mut(bs).zip(src.chunks(bs)).enumerate() {
+                let info = BlockInfo {
+                    typesize: usize::from(fields.typesize),
+                    nbytes: src.len(),
+                    blocksize: bs,
+                    nblock: j,
+                    offset: j * bs,
+                    bsize: block.len(),
+                    stream: 0,
+                    nstreams: 1,
+                };
+                pre.run("prefilter", block, out, info)?;
+            }
+        }
+    }
     write_header(dst, fields);
-    dst[EXTENDED_HEADER_LEN..cbytes].copy_from_slice(src);
     Ok(cbytes)
 }
 
@@ -250,17 +368,25 @@ fn assemble_serial(
     dst: &mut [u8],
     sc: &mut Scratch,
 ) -> Result<Option<Assembled>> {
-    let Scratch { filter, codec: cs } = sc;
+    let Scratch {
+        filter,
+        codec: cs,
+        block: prebuf,
+    } = sc;
     let destsize = dst.len();
     let mut ntbytes = EXTENDED_HEADER_LEN + 4 * nblocks;
     let mut all_zero = true;
     for (j, block) in plan.src.chunks(plan.blocksize).enumerate() {
         let at = EXTENDED_HEADER_LEN + 4 * j;
         dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
-        let filtered = plan.pipeline.forward(block, plan.reference(j), filter)?;
+        let info = plan.info(j, block.len());
+        let input = plan.prefiltered(block, &info, prebuf)?;
+        let filtered = plan
+            .pipeline
+            .forward(input, plan.reference(j), filter, &info)?;
         let nstreams = plan.nstreams(filtered.len());
         let neblock = filtered.len() / nstreams;
-        for piece in filtered.chunks_exact(neblock).take(nstreams) {
+        for (k, piece) in filtered.chunks_exact(neblock).take(nstreams).enumerate() {
             ntbytes += 4;
             if ntbytes > destsize {
                 return Ok(None);
@@ -284,7 +410,7 @@ fn assemble_serial(
                         return Ok(None);
                     }
                     let out = &mut dst[ntbytes..ntbytes + maxout];
-                    let c = codec::compress(plan.cp.codec, plan.cp.clevel, piece, out, cs);
+                    let c = plan.encode(piece, out, cs, &info, k)?;
                     let len = if c == 0 || c >= neblock {
                         if ntbytes + neblock > destsize {
                             return Ok(None);

@@ -1,13 +1,16 @@
 //! The chunk reader (blosc-format.md §8): validated header -> per-block streams -> codec ->
 //! inverse filters, blocks decoded independently and in parallel where the filters allow.
 
+use std::sync::Arc;
+
 use super::header::{ChunkHeader, SpecialValue};
-use super::scratch::{Scratch, with_scratch};
+use super::scratch::{Scratch, block_buffer, with_scratch};
 use crate::codec::{self, CodecScratch};
 use crate::error::{Error, Result};
 use crate::filter::{BitshuffleRules, Pipeline};
 use crate::parallel;
 use crate::params::{Codec, DParams, Limits};
+use crate::user::{self, BlockCallback, BlockInfo, UserCodec};
 
 /// Largest dictionary section C-Blosc2 accepts (`BLOSC2_MAXDICTSIZE`, §2.5).
 const MAX_DICT_SIZE: usize = 32 * 1024;
@@ -36,7 +39,7 @@ pub fn decompress_into_with(src: &[u8], dst: &mut [u8], dparams: &DParams) -> Re
     let dst = dst
         .get_mut(..nbytes)
         .ok_or_else(|| Error::too_small(nbytes, avail))?;
-    Chunk::new(src, header)?.decode_all(dst, dparams.nthreads)?;
+    Chunk::new(src, header, dparams)?.decode_all(dst, dparams.nthreads)?;
     Ok(nbytes)
 }
 
@@ -62,7 +65,7 @@ pub fn decompress_to_vec_with(src: &[u8], limits: &Limits, dparams: &DParams) ->
             limits.max_nbytes
         )));
     }
-    let chunk = Chunk::new(src, header)?;
+    let chunk = Chunk::new(src, header, dparams)?;
     let mut out = Vec::new();
     out.try_reserve_exact(nbytes)
         .map_err(|_| Error::limit(format!("cannot allocate {nbytes} bytes")))?;
@@ -86,6 +89,20 @@ pub fn decompress(src: &[u8]) -> Result<Vec<u8>> {
 /// `InvalidParam` when the range is outside the chunk, `OutputTooSmall` when `dst` is short,
 /// and the errors of [`decompress_into`].
 pub fn getitem(src: &[u8], start: usize, nitems: usize, dst: &mut [u8]) -> Result<usize> {
+    getitem_with(src, start, nitems, dst, &DParams::default())
+}
+
+/// [`getitem`] with explicit parameters (registry, postfilter; blocks are decoded serially).
+///
+/// # Errors
+/// As [`getitem`].
+pub fn getitem_with(
+    src: &[u8],
+    start: usize,
+    nitems: usize,
+    dst: &mut [u8],
+    dparams: &DParams,
+) -> Result<usize> {
     let header = ChunkHeader::parse(src)?;
     let ts = header.typesize();
     let range = start
@@ -103,7 +120,7 @@ pub fn getitem(src: &[u8], start: usize, nitems: usize, dst: &mut [u8]) -> Resul
     let dst = dst
         .get_mut(..len)
         .ok_or_else(|| Error::too_small(len, avail))?;
-    Chunk::new(src, header)?.decode_range(range.0, dst)?;
+    Chunk::new(src, header, dparams)?.decode_range(range.0, dst)?;
     Ok(len)
 }
 
@@ -120,10 +137,14 @@ struct Chunk<'a> {
     data_start: usize,
     /// Whether non-leftover blocks are split into `typesize` streams.
     split: bool,
+    /// The codec object when the chunk names a user codec (format code 6, §1.1).
+    user_codec: Option<Arc<dyn UserCodec>>,
+    /// Called on every block after the pipeline.
+    postfilter: Option<BlockCallback>,
 }
 
 impl<'a> Chunk<'a> {
-    fn new(src: &'a [u8], h: ChunkHeader) -> Result<Chunk<'a>> {
+    fn new(src: &'a [u8], h: ChunkHeader, dparams: &DParams) -> Result<Chunk<'a>> {
         let src = &src[..h.cbytes()];
         let regular = h.special().is_none() && !h.is_memcpyed() && h.nbytes() > 0;
         let slots = if regular {
@@ -132,6 +153,14 @@ impl<'a> Chunk<'a> {
             Default::default()
         };
         let codec = if regular { Some(h.codec()?) } else { None };
+        // User codecs and filters are looked up only for chunks that name them; an id nobody
+        // registered is `Unsupported`, whatever the streams hold.
+        let registry = dparams.registry.as_ref();
+        let user_codec = match codec {
+            Some(c) => user::resolve_codec(c, registry)?,
+            None => None,
+        };
+        let user_filters = user::resolve_filters(&slots, registry)?;
         let (dict, data_start) = if regular {
             // `ChunkHeader::parse` checked that the bstarts table fits in the chunk.
             let table_end = h.header_len() + 4 * h.nblocks();
@@ -149,7 +178,7 @@ impl<'a> Chunk<'a> {
         } else {
             BitshuffleRules::V3
         };
-        let pipeline = Pipeline::new(slots, h.typesize(), rules);
+        let pipeline = Pipeline::new(slots, h.typesize(), rules).with_user(user_filters);
         let split = if h.version() <= 2 {
             // C-Blosc 1.x also requires its legacy condition (§3.1).
             !h.dont_split() && h.typesize() <= 16 && h.blocksize() / h.typesize() >= 128
@@ -164,6 +193,44 @@ impl<'a> Chunk<'a> {
             dict,
             data_start,
             split,
+            user_codec,
+            postfilter: dparams.postfilter.clone(),
+        })
+    }
+
+    fn nstreams(&self, bsize: usize) -> usize {
+        if self.split && bsize == self.h.blocksize() {
+            self.h.typesize()
+        } else {
+            1
+        }
+    }
+
+    fn info(&self, nblock: usize, bsize: usize) -> BlockInfo {
+        let blocksize = self.h.blocksize();
+        BlockInfo {
+            typesize: self.h.typesize(),
+            nbytes: self.h.nbytes(),
+            blocksize,
+            nblock,
+            offset: nblock * blocksize,
+            bsize,
+            stream: 0,
+            nstreams: self.nstreams(bsize),
+        }
+    }
+
+    /// Runs the postfilter on block `nblock`, whose restored bytes are in `out`: the callback
+    /// reads a copy and writes `out`.
+    fn postfilter_block(&self, post: &BlockCallback, nblock: usize, out: &mut [u8]) -> Result<()> {
+        let info = BlockInfo {
+            nstreams: 1,
+            ..self.info(nblock, out.len())
+        };
+        with_scratch(|sc| {
+            let input = block_buffer(&mut sc.block, out.len());
+            input.copy_from_slice(out);
+            post.run("postfilter", input, out, info)
         })
     }
 
@@ -181,12 +248,49 @@ impl<'a> Chunk<'a> {
             .or_else(|e| match self.legacy_split_retry() {
                 Some(retry) => retry.decode_all_inner(dst, nthreads).map_err(|_| e),
                 None => Err(e),
-            })
+            })?;
+        let Some(post) = &self.postfilter else {
+            return Ok(());
+        };
+        // A pass of its own after every block is restored, so delta's reference is block 0
+        // before the postfilter (C-Blosc2 `pipeline_backward` runs it per block; with delta it
+        // would XOR against the postfiltered block 0).
+        let bs = self.h.blocksize();
+        let mut jobs: Vec<&mut [u8]> = dst.chunks_mut(bs).collect();
+        parallel::try_for_each(nthreads, &mut jobs, |j, out| {
+            self.postfilter_block(post, j, out)
+        })
     }
 
     /// [`Chunk::decode_range_inner`] with the same legacy retry as [`Chunk::decode_all`], so
     /// `getitem` decodes every chunk `decompress` decodes (fuzz finding bug_fuzz_1).
     fn decode_range(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
+        let Some(post) = &self.postfilter else {
+            return self.decode_range_retrying(offset, dst);
+        };
+        if dst.is_empty() {
+            return Ok(());
+        }
+        // The postfilter sees whole blocks: restore each block the range touches, postfilter
+        // it, copy the requested part.
+        let bs = self.h.blocksize();
+        let mut block = Vec::new();
+        let mut written = 0;
+        for j in offset / bs..=(offset + dst.len() - 1) / bs {
+            let bstart = j * bs;
+            let blen = bs.min(self.h.nbytes() - bstart);
+            block.resize(blen, 0);
+            self.decode_range_retrying(bstart, &mut block)?;
+            self.postfilter_block(post, j, &mut block)?;
+            let from = offset.max(bstart) - bstart;
+            let to = (offset + dst.len()).min(bstart + blen) - bstart;
+            dst[written..written + (to - from)].copy_from_slice(&block[from..to]);
+            written += to - from;
+        }
+        Ok(())
+    }
+
+    fn decode_range_retrying(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
         self.decode_range_inner(offset, dst)
             .or_else(|e| match self.legacy_split_retry() {
                 Some(retry) => retry.decode_range_inner(offset, dst).map_err(|_| e),
@@ -323,11 +427,7 @@ impl<'a> Chunk<'a> {
             .ok_or_else(|| {
                 Error::invalid(format!("block {j} starts at invalid offset {bstart}"))
             })?;
-        let nstreams = if self.split && out.len() == self.h.blocksize() {
-            self.h.typesize()
-        } else {
-            1
-        };
+        let nstreams = self.nstreams(out.len());
         if !out.len().is_multiple_of(nstreams) {
             return Err(Error::invalid(
                 "block length is not a multiple of its stream count",
@@ -337,26 +437,37 @@ impl<'a> Chunk<'a> {
         if neblock == 0 {
             return Err(Error::invalid("empty stream"));
         }
+        let info = self.info(j, out.len());
         with_scratch(|sc| {
-            let Scratch { filter, codec: cs } = sc;
+            let Scratch {
+                filter, codec: cs, ..
+            } = sc;
             let filtered = self.pipeline.has_inverse();
             let target: &mut [u8] = if filtered {
                 Pipeline::stream_buffer(filter, out.len())
             } else {
                 &mut *out
             };
-            for piece in target.chunks_exact_mut(neblock) {
-                pos = self.decode_stream(pos, piece, cs)?;
+            for (k, piece) in target.chunks_exact_mut(neblock).enumerate() {
+                pos = self.decode_stream(pos, piece, cs, &info, k)?;
             }
             if filtered {
-                self.pipeline.backward(filter, out, reference);
+                self.pipeline.backward(filter, out, reference, &info)?;
             }
             Ok(())
         })
     }
 
-    /// Decodes one stream starting at `pos` into `out`; returns the position after it.
-    fn decode_stream(&self, pos: usize, out: &mut [u8], cs: &mut CodecScratch) -> Result<usize> {
+    /// Decodes stream `k` of a block, starting at `pos`, into `out`; returns the position
+    /// after it.
+    fn decode_stream(
+        &self,
+        pos: usize,
+        out: &mut [u8],
+        cs: &mut CodecScratch,
+        info: &BlockInfo,
+        k: usize,
+    ) -> Result<usize> {
         let csize = self.read_i32(pos)?;
         let pos = pos + 4;
         let extended = self.h.is_extended();
@@ -394,6 +505,11 @@ impl<'a> Chunk<'a> {
             })?;
         if csize == out.len() {
             out.copy_from_slice(payload);
+        } else if let Some(u) = &self.user_codec {
+            // C-Blosc2 `blosc_d`: decoder(src, cbytes, dest, neblock, compcode_meta, ..), whose
+            // result must be neblock.
+            let info = BlockInfo { stream: k, ..*info };
+            user::decode(u.as_ref(), payload, out, self.h.compcode_meta(), &info)?;
         } else {
             let codec = self
                 .codec

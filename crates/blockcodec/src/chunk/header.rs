@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::params::{Codec, Filter, FilterSlot, MAX_FILTERS};
+use crate::user::USER_ID_START;
 
 /// Length of the Blosc1 header (`BLOSC_MIN_HEADER_LENGTH`).
 pub const MIN_HEADER_LEN: usize = 16;
@@ -402,7 +403,8 @@ impl ChunkHeader {
     /// The filter pipeline.
     ///
     /// # Errors
-    /// `Unsupported` naming the first filter id this build does not implement.
+    /// `Unsupported` naming the first filter id this build does not implement. User filter ids
+    /// (160..=255) come back as [`Filter::User`]; the decoder resolves them.
     pub fn filters(&self) -> Result<[FilterSlot; MAX_FILTERS]> {
         let mut out = [FilterSlot::default(); MAX_FILTERS];
         for (i, slot) in out.iter_mut().enumerate() {
@@ -418,8 +420,9 @@ impl ChunkHeader {
     /// LZ4 only by the extended header's codec byte).
     ///
     /// # Errors
-    /// `Unsupported` for format codes without a codec in this build (user codecs, reserved
-    /// codes, ...).
+    /// `Unsupported` for format codes without a codec in this build (reserved codes, plugin
+    /// codecs below id 160, ...). User codecs (160..=255) come back as [`Codec::User`] whether
+    /// or not they are registered anywhere.
     pub fn codec(&self) -> Result<Codec> {
         let code = self.format_code();
         let by_code = match code {
@@ -429,11 +432,16 @@ impl ChunkHeader {
             4 => Codec::Zstd,
             // Only C-Blosc 1.x wrote Snappy (C-Blosc2 reserves the code); decoded anywhere.
             2 => Codec::Snappy,
+            // BLOSC_UDCODEC_FORMAT: the codec id is the udcodec byte (§1.1). Ids 160..=255 are
+            // user codecs, resolved against a registry by the decoder; lower ones (ZFP, NDLZ,
+            // ...) are plugins this build does not have.
             6 => {
-                return Err(Error::unsupported(format!(
-                    "user-defined codec id {} is not registered",
-                    self.udcodec
-                )));
+                return match self.udcodec {
+                    id if id >= USER_ID_START && self.is_extended() => Ok(Codec::User(id)),
+                    id => Err(Error::unsupported(format!(
+                        "codec id {id} (format code 6) is not supported"
+                    ))),
+                };
             }
             _ => return Err(Error::unsupported(format!("codec format code {code}"))),
         };
@@ -466,8 +474,11 @@ impl ChunkHeader {
 }
 
 /// Fields of a version-5 extended header, written by [`HeaderFields::write`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct HeaderFields {
+    /// Codec format version: 1 for the built-in codecs, a user codec's own version
+    /// (C-Blosc2 `compcode_to_compversion`).
+    pub(crate) versionlz: u8,
     pub(crate) flags: u8,
     pub(crate) typesize: u8,
     pub(crate) nbytes: usize,
@@ -480,16 +491,34 @@ pub(crate) struct HeaderFields {
     pub(crate) blosc2_flags: u8,
 }
 
+impl Default for HeaderFields {
+    fn default() -> Self {
+        HeaderFields {
+            versionlz: 1,
+            flags: 0,
+            typesize: 0,
+            nbytes: 0,
+            blocksize: 0,
+            cbytes: 0,
+            filters: [0; MAX_FILTERS],
+            filters_meta: [0; MAX_FILTERS],
+            udcodec: 0,
+            compcode_meta: 0,
+            blosc2_flags: 0,
+        }
+    }
+}
+
 fn le_i32(v: usize) -> [u8; 4] {
     // Callers keep every size at or below MAX_BUFFERSIZE + 32 = i32::MAX.
     i32::try_from(v).unwrap_or(i32::MAX).to_le_bytes()
 }
 
 impl HeaderFields {
-    /// Writes the 32-byte header (version 5, versionlz 1).
+    /// Writes the 32-byte header (version 5).
     pub(crate) fn write(&self, out: &mut [u8; EXTENDED_HEADER_LEN]) {
         out[0] = VERSION_BLOSC2;
-        out[1] = 1;
+        out[1] = self.versionlz;
         out[2] = self.flags;
         out[3] = self.typesize;
         out[4..8].copy_from_slice(&le_i32(self.nbytes));

@@ -9,6 +9,16 @@ use crate::filter::FilterScratch;
 pub(crate) struct Scratch {
     pub(crate) filter: FilterScratch,
     pub(crate) codec: CodecScratch,
+    /// Block buffer for prefilter and postfilter callbacks (unused without them).
+    pub(crate) block: Vec<u8>,
+}
+
+/// `buf` resized to `len` bytes (growing only), for block-sized scratch.
+pub(crate) fn block_buffer(buf: &mut Vec<u8>, len: usize) -> &mut [u8] {
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    &mut buf[..len]
 }
 
 thread_local! {

@@ -38,8 +38,9 @@ pub(crate) fn compress(
         Codec::Zstd => zstd::compress(clevel, input, out, &mut scratch.zstd),
         // LZ4_compress_HC with the HC level equal to clevel (§7.1).
         Codec::Lz4Hc => lz4hc::compress(clevel, input, out, &mut scratch.lz4hc),
-        // `CParams::validate` rejects the others before any block is compressed.
-        Codec::Snappy => 0,
+        // `CParams::validate` rejects Snappy before any block is compressed; user codecs are
+        // dispatched by the chunk writer.
+        Codec::Snappy | Codec::User(_) => 0,
     }
 }
 
@@ -64,6 +65,12 @@ pub(crate) fn decompress(
         (Codec::Snappy, _) => snappy::decompress(input, out),
         (Codec::Zlib, _) => return zlib::decompress(input, out, &mut scratch.zlib),
         (Codec::Zstd, _) => return zstd::decompress(input, out, dict, &mut scratch.zstd),
+        // The chunk reader dispatches user codecs itself.
+        (Codec::User(id), _) => {
+            return Err(Error::invalid(format!(
+                "internal: user codec {id} not resolved"
+            )));
+        }
     };
     match n {
         Some(n) if n == out.len() => Ok(()),

@@ -533,7 +533,11 @@ mod tests {
             let mut out = vec![0u8; data.len()];
             let n = compress(clevel, &data, &mut out, &mut sc);
             assert!(n > 0 && n < data.len() * 3 / 4, "clevel {clevel}: {n}");
-            assert_eq!(decode(&out[..n], data.len()).unwrap(), data, "clevel {clevel}");
+            assert_eq!(
+                decode(&out[..n], data.len()).unwrap(),
+                data,
+                "clevel {clevel}"
+            );
         }
     }
 

@@ -9,6 +9,7 @@ pub(crate) mod truncprec;
 
 use crate::error::Result;
 use crate::params::{Filter, FilterSlot, MAX_FILTERS};
+use crate::user::{self, BlockInfo, UserFilters};
 
 /// Which bitshuffle rules the chunk was written with (§4.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,12 +20,14 @@ pub(crate) enum BitshuffleRules {
     V3,
 }
 
-/// A pipeline resolved for one chunk: the active slots and the chunk's typesize.
-#[derive(Clone, Copy, Debug)]
+/// A pipeline resolved for one chunk: the active slots, the chunk's typesize and the user
+/// filters of [`Filter::User`] slots (blosc-format.md §4.1, ids 160–255).
+#[derive(Clone)]
 pub(crate) struct Pipeline {
     slots: [FilterSlot; MAX_FILTERS],
     typesize: usize,
     rules: BitshuffleRules,
+    user: UserFilters,
 }
 
 /// Per-thread filter buffers, reused across blocks and calls.
@@ -51,7 +54,14 @@ impl Pipeline {
             slots,
             typesize,
             rules,
+            user: UserFilters::default(),
         }
+    }
+
+    /// Attaches the resolved user filters (one per [`Filter::User`] slot).
+    pub(crate) fn with_user(mut self, user: UserFilters) -> Pipeline {
+        self.user = user;
+        self
     }
 
     /// Whether any slot changes data on the way back (trunc-prec has no inverse).
@@ -81,12 +91,14 @@ impl Pipeline {
 
     /// Runs the pipeline forward over `src` (a block). `reference` is the chunk's original first
     /// block for blocks after the first (delta). Returns the filtered bytes, which live in
-    /// `scratch` (or are `src` itself when every slot is empty).
+    /// `scratch` (or are `src` itself when every slot is empty). `info` is only read by user
+    /// filters.
     pub(crate) fn forward<'a>(
         &self,
         src: &'a [u8],
         reference: Option<&[u8]>,
         scratch: &'a mut FilterScratch,
+        info: &BlockInfo,
     ) -> Result<&'a [u8]> {
         if self.is_identity() {
             return Ok(src);
@@ -95,7 +107,10 @@ impl Pipeline {
         let FilterScratch { a, b } = scratch;
         resized(a, len).copy_from_slice(src);
         let (mut cur, mut nxt) = (a, b);
-        for slot in self.slots.iter().filter(|s| s.filter != Filter::NoFilter) {
+        for (i, slot) in self.slots.iter().enumerate() {
+            if slot.filter == Filter::NoFilter {
+                continue;
+            }
             let input = &cur[..len];
             let out = resized(nxt, len);
             match slot.filter {
@@ -103,6 +118,11 @@ impl Pipeline {
                 Filter::BitShuffle => bitshuffle::bitshuffle(self.typesize, input, out),
                 Filter::Delta => delta::encode(self.typesize, reference, input, out),
                 Filter::TruncPrec => truncprec::truncate(self.typesize, slot.meta, input, out)?,
+                // C-Blosc2 `pipeline_forward`: forward(src, dest, bsize, filters_meta[i], ..).
+                Filter::User(_) => {
+                    let f = self.user[i].as_deref();
+                    user::run_filter(f, false, input, out, slot.meta, info)?;
+                }
                 Filter::NoFilter => {}
             }
             std::mem::swap(&mut cur, &mut nxt);
@@ -112,19 +132,21 @@ impl Pipeline {
 
     /// Undoes the pipeline: `filtered` (the decoded streams of a block, in `scratch.a` of the
     /// caller's choosing) becomes the block in `dst`. `reference` is the decoded block 0 for
-    /// later blocks (delta).
+    /// later blocks (delta). `info` is only read by user filters, the only stage that can fail.
     pub(crate) fn backward(
         &self,
         scratch: &mut FilterScratch,
         dst: &mut [u8],
         reference: Option<&[u8]>,
-    ) {
+        info: &BlockInfo,
+    ) -> Result<()> {
         let len = dst.len();
-        let undoes = |s: &&FilterSlot| !matches!(s.filter, Filter::NoFilter | Filter::TruncPrec);
-        let total = self.slots.iter().filter(undoes).count();
+        let undoes = |s: &FilterSlot| !matches!(s.filter, Filter::NoFilter | Filter::TruncPrec);
+        let total = self.slots.iter().filter(|s| undoes(s)).count();
         let FilterScratch { a, b } = scratch;
         let (mut cur, mut nxt) = (a, b);
-        for (k, slot) in self.slots.iter().rev().filter(undoes).enumerate() {
+        let stages = self.slots.iter().enumerate().rev();
+        for (k, (i, slot)) in stages.filter(|(_, s)| undoes(s)).enumerate() {
             let input = &cur[..len];
             let last = k + 1 == total;
             let out: &mut [u8] = if last { &mut *dst } else { resized(nxt, len) };
@@ -135,12 +157,18 @@ impl Pipeline {
                     BitshuffleRules::V2 => bitshuffle::bitunshuffle_v2(self.typesize, input, out),
                 },
                 Filter::Delta => delta::decode(self.typesize, reference, input, out),
+                // C-Blosc2 `pipeline_backward`: backward(src, dest, bsize, filters_meta[i], ..).
+                Filter::User(_) => {
+                    let f = self.user[i].as_deref();
+                    user::run_filter(f, true, input, out, slot.meta, info)?;
+                }
                 Filter::TruncPrec | Filter::NoFilter => {}
             }
             if !last {
                 std::mem::swap(&mut cur, &mut nxt);
             }
         }
+        Ok(())
     }
 
     /// Buffer the decoder writes a block's streams into before [`Pipeline::backward`].

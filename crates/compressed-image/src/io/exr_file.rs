@@ -801,6 +801,8 @@ pub(crate) fn write<T: Element>(
         })?;
         descriptions.push(ChannelDescription::named(name, sample_type));
     }
+    // EXR requires the channel list sorted by name; `order` below maps it back.
+    descriptions.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     let mut header = Header::new(
         Text::from_slice_unchecked(b"image"),
         (width, height),

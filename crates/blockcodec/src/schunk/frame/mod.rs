@@ -760,7 +760,9 @@ impl SChunk {
                     r.filters_meta,
                 ),
                 None => (
-                    (cp.codec.api_id() & 0x0F) | (cp.clevel.min(15) << 4),
+                    // C-Blosc2 `new_header_frame`: codec ids from BLOSC_LAST_CODEC (6) on are
+                    // written as BLOSC_UDCODEC_FORMAT, the id itself in the udcodec byte.
+                    cp.codec.api_id().min(6) | (cp.clevel.min(15) << 4),
                     cp.codec.api_id(),
                     cp.compcode_meta,
                     cp.splitmode.c_value() - 1,
