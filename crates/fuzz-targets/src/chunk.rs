@@ -2,8 +2,8 @@
 //! compression roundtrips.
 
 use blockcodec::{
-    CParams, ChunkHeader, Codec, DParams, ErrorKind, Filter, FilterSlot, Limits, MAX_FILTERS,
-    MAX_OVERHEAD, SplitMode,
+    CParams, ChunkHeader, Codec, DParams, Error, ErrorKind, Filter, FilterSlot, Limits,
+    MAX_FILTERS, MAX_OVERHEAD, SplitMode,
 };
 
 use crate::input::{Input, payload};
@@ -11,24 +11,29 @@ use crate::input::{Input, payload};
 /// Largest `nbytes` the oracles decode (hardening.md §3.4: `dst_len` ≤ 1 MiB).
 pub(crate) const MAX_DECODE: usize = 1 << 20;
 
-fn dparams(nthreads: usize) -> DParams {
-    DParams::default().nthreads(nthreads)
-}
-
 /// The common oracle for any bytes offered as a chunk (hardening.md §3.4 `chunk_decompress`):
 /// no panic; `Ok(n)` ⇒ `n == nbytes`; the same result for 1 and 3 threads; decoding into a
 /// 0xFF-filled buffer gives the same bytes as into zeros and leaves the bytes past `nbytes`
 /// alone; `decompress_to_vec` agrees with `decompress_into`; `getitem` agrees with the full
 /// decode; oversized chunks fail before any work. Returns the decoded bytes, if any.
 pub fn check_chunk(src: &[u8]) -> Option<Vec<u8>> {
+    check_chunk_with(src, &DParams::default()).and_then(Result::ok)
+}
+
+/// [`check_chunk`] decoding with `base` (registry, postfilter; its thread count is replaced).
+/// `None` when the header does not parse or the chunk is too large to decode here, else the
+/// result of the full decode (whose error kinds the oracle has already compared).
+pub(crate) fn check_chunk_with(src: &[u8], base: &DParams) -> Option<Result<Vec<u8>, Error>> {
+    let dparams = |nthreads: usize| base.clone().nthreads(nthreads);
     let header = match ChunkHeader::parse(src) {
         Ok(h) => h,
         Err(e) => {
             // Every entry point parses the header first and reports the same error.
             let mut dst = [0u8; 64];
-            assert_eq!(blockcodec::decompress_into(src, &mut dst), Err(e.clone()));
+            let r = blockcodec::decompress_into_with(src, &mut dst, base);
+            assert_eq!(r, Err(e.clone()));
             assert_eq!(blockcodec::decompress(src), Err(e.clone()));
-            assert_eq!(blockcodec::getitem(src, 0, 1, &mut dst), Err(e));
+            assert_eq!(blockcodec::getitem_with(src, 0, 1, &mut dst, base), Err(e));
             return None;
         }
     };
@@ -39,19 +44,20 @@ pub fn check_chunk(src: &[u8]) -> Option<Vec<u8>> {
     if nbytes > MAX_DECODE {
         // Too large to decode here: the size checks must fire before any work.
         let mut small = vec![0u8; 4096];
-        let r = blockcodec::decompress_into(src, &mut small);
+        let r = blockcodec::decompress_into_with(src, &mut small, base);
         assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::OutputTooSmall));
-        let r = blockcodec::decompress_to_vec(
+        let r = blockcodec::decompress_to_vec_with(
             src,
             &Limits {
                 max_nbytes: MAX_DECODE,
             },
+            base,
         );
         assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::LimitExceeded));
         // A small range of it must still be cheap to ask for (and never panic).
-        let _ = blockcodec::getitem(src, 0, 16, &mut small);
+        let _ = blockcodec::getitem_with(src, 0, 16, &mut small, base);
         let mid = nbytes / ts / 2;
-        let _ = blockcodec::getitem(src, mid, 16, &mut small);
+        let _ = blockcodec::getitem_with(src, mid, 16, &mut small, base);
         return None;
     }
 
@@ -72,7 +78,7 @@ pub fn check_chunk(src: &[u8]) -> Option<Vec<u8>> {
             assert!(clean[n..].iter().all(|&b| b == 0), "wrote past nbytes");
             assert!(dirty[n..].iter().all(|&b| b == 0xFF), "wrote past nbytes");
             clean.truncate(n);
-            Some(clean)
+            Ok(clean)
         }
         (Err(a), Err(b)) => {
             assert_eq!(a.kind(), b.kind(), "error kind depends on the thread count");
@@ -81,7 +87,7 @@ pub fn check_chunk(src: &[u8]) -> Option<Vec<u8>> {
                 ErrorKind::InvalidParam,
                 "decoding blamed the caller: {a}"
             );
-            None
+            Err(a)
         }
         (a, b) => panic!("result depends on the thread count: {a:?} vs {b:?}"),
     };
@@ -89,13 +95,14 @@ pub fn check_chunk(src: &[u8]) -> Option<Vec<u8>> {
     // A destination one byte short fails before any work.
     if nbytes > 0 {
         let mut short = vec![0u8; nbytes - 1];
-        let r = blockcodec::decompress_into(src, &mut short);
+        let r = blockcodec::decompress_into_with(src, &mut short, base);
         assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::OutputTooSmall));
-        let r = blockcodec::decompress_to_vec(
+        let r = blockcodec::decompress_to_vec_with(
             src,
             &Limits {
                 max_nbytes: nbytes - 1,
             },
+            base,
         );
         assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::LimitExceeded));
     }
@@ -109,8 +116,8 @@ pub fn check_chunk(src: &[u8]) -> Option<Vec<u8>> {
         &dparams(2),
     );
     match (&decoded, &v) {
-        (Some(a), Ok(b)) => assert!(a == b, "decompress_to_vec differs from decompress_into"),
-        (None, Err(_)) => {}
+        (Ok(a), Ok(b)) => assert!(a == b, "decompress_to_vec differs from decompress_into"),
+        (Err(_), Err(_)) => {}
         _ => panic!(
             "decompress_to_vec and decompress_into disagree: {:?}",
             v.map(|v| v.len())
@@ -118,7 +125,7 @@ pub fn check_chunk(src: &[u8]) -> Option<Vec<u8>> {
     }
 
     // getitem agrees with the full decode on a few ranges.
-    if let Some(full) = &decoded {
+    if let Ok(full) = &decoded {
         let nitems = nbytes / ts;
         let ranges = [
             (0, nitems.min(1)),
@@ -127,17 +134,17 @@ pub fn check_chunk(src: &[u8]) -> Option<Vec<u8>> {
             (nitems.saturating_sub(2), nitems.min(2)),
         ];
         for (start, n) in ranges {
-            check_getitem(src, full, ts, start, n);
+            check_getitem(src, full, ts, start, n, base);
         }
     }
-    decoded
+    Some(decoded)
 }
 
 /// `getitem(start, n)` must equal the slice of a full decode, into a dirty buffer.
-fn check_getitem(src: &[u8], full: &[u8], ts: usize, start: usize, n: usize) {
+fn check_getitem(src: &[u8], full: &[u8], ts: usize, start: usize, n: usize, dp: &DParams) {
     let len = n * ts;
     let mut out = vec![0xA5u8; len + 8];
-    match blockcodec::getitem(src, start, n, &mut out) {
+    match blockcodec::getitem_with(src, start, n, &mut out, dp) {
         Ok(written) => {
             assert_eq!(written, len);
             assert!(

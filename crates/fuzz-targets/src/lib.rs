@@ -15,13 +15,16 @@ mod chunk;
 mod codec;
 mod image;
 mod input;
+mod plugins;
 mod schunk;
+mod user;
 
 pub use chunk::{check_chunk, chunk_decompress, chunk_getitem, chunk_roundtrip, chunk_structured};
 pub use codec::{blosclz_decompress, blosclz_roundtrip, lz4hc_roundtrip, shuffle_roundtrip};
 pub use image::channel_model;
 pub use input::Input;
 pub use schunk::{frame_decode, schunk_model};
+pub use user::{chunk_user, user_registry};
 
 /// A fuzz target body.
 pub type Target = fn(&[u8]);
@@ -32,6 +35,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("chunk_structured", chunk_structured),
     ("chunk_getitem", chunk_getitem),
     ("chunk_roundtrip", chunk_roundtrip),
+    ("chunk_user", chunk_user),
     ("blosclz_decompress", blosclz_decompress),
     ("blosclz_roundtrip", blosclz_roundtrip),
     ("lz4hc_roundtrip", lz4hc_roundtrip),

@@ -13,8 +13,15 @@ use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use blockcodec::{CParams, ChunkHeader, Codec, Filter, SChunk, SpecialKind, SplitMode};
+use blockcodec::{
+    CParams, ChunkHeader, Codec, DParams, Filter, Registry, SChunk, SpecialKind, SplitMode,
+};
 use fuzz_targets::{TARGETS, Target};
+
+// The plugins of the examples, to check that the fuzz crate's copies write and read the same
+// bytes (they must, to decode the golden vectors of `crates/blockcodec/tests/data/user/`).
+#[path = "../../blockcodec/examples/common/plugins.rs"]
+mod example_plugins;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -234,6 +241,7 @@ mod mutations {
         chunk_structured: 5000,
         chunk_getitem: 8000,
         chunk_roundtrip: 800,
+        chunk_user: 3000,
         blosclz_decompress: 8000,
         blosclz_roundtrip: 1500,
         lz4hc_roundtrip: 1500,
@@ -417,6 +425,138 @@ fn frames() -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// The golden user-plugin chunks (python-blosc2 with the example plugins), smallest first.
+fn golden_user_chunks(max_len: usize) -> Vec<(String, Vec<u8>)> {
+    let dir = root().join("crates/blockcodec/tests/data/user");
+    let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".b2chunk"))
+        .map(|n| {
+            let b = fs::read(dir.join(&n)).unwrap();
+            (n, b)
+        })
+        .filter(|(_, b)| b.len() <= max_len)
+        .collect();
+    out.sort_by(|a, b| (a.1.len(), &a.0).cmp(&(b.1.len(), &b.0)));
+    out
+}
+
+/// 4-byte elements in runs, ramps and noise (as `tests/user_plugins.rs`' sample).
+fn user_sample(n: usize) -> Vec<u8> {
+    let mut x = 0x1234_5678u32;
+    (0..n / 4)
+        .flat_map(|i| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let v = match (i / 700) % 3 {
+                0 => (i / 50) as u32,
+                1 => (i as u32).wrapping_mul(7),
+                _ => x % 16,
+            };
+            v.to_le_bytes()
+        })
+        .chain((0..n % 4).map(|i| i as u8))
+        .collect()
+}
+
+/// Parameter sets with user codecs (160 repeated-value, 162 copy) and filters (160
+/// difference, 162 reverse) in several slots, for seeds and the cross-check.
+fn user_cparams() -> Vec<(&'static str, CParams)> {
+    let rv = Codec::User(160);
+    let diff = Filter::User(160);
+    let base = || {
+        CParams::default()
+            .typesize(4)
+            .blocksize(2048)
+            .registry(fuzz_targets::user_registry())
+    };
+    vec![
+        ("rv", base().codec(rv).compcode_meta(4)),
+        (
+            "rv-diff",
+            base().codec(rv).compcode_meta(4).filters(&[diff]),
+        ),
+        (
+            "rv-split-shuffle",
+            base()
+                .codec(rv)
+                .splitmode(SplitMode::Always)
+                .filters(&[Filter::Shuffle]),
+        ),
+        (
+            "rv-delta-diff",
+            base().codec(rv).filters(&[Filter::Delta, diff]),
+        ),
+        ("lz4-diff-shuffle", base().filters(&[diff, Filter::Shuffle])),
+        (
+            "blosclz-reverse-diff",
+            base()
+                .codec(Codec::BloscLz)
+                .filters(&[Filter::User(162), diff]),
+        ),
+        (
+            "copy-bitshuffle",
+            base()
+                .codec(Codec::User(162))
+                .filters(&[Filter::BitShuffle]),
+        ),
+        ("rv-clevel0", base().codec(rv).clevel(0).filters(&[diff])),
+    ]
+}
+
+/// Seeds for `chunk_user`: decode-mode inputs (even selector byte, then a chunk) from the
+/// golden chunks and our own, some retargeted at the hostile ids; roundtrip-mode inputs (odd
+/// first byte, then decisions).
+fn user_seeds() -> Vec<(String, Vec<u8>)> {
+    let with_sel = |sel: u8, chunk: &[u8]| {
+        let mut v = vec![sel << 1];
+        v.extend_from_slice(chunk);
+        v
+    };
+    let mut out = Vec::new();
+    for (i, (name, c)) in golden_user_chunks(20 << 10).into_iter().enumerate() {
+        let stem = name.trim_end_matches(".b2chunk");
+        out.push((format!("golden-{stem}"), with_sel(0, &c)));
+        // The smallest ones also with a hostile codec or filter under id 160.
+        if i < 8 {
+            let sel = [1u8, 2, 3, 4, 5, 6, 12, 18][i];
+            out.push((format!("golden-{stem}-sel{sel}"), with_sel(sel, &c)));
+        }
+    }
+    let data = user_sample(5_000);
+    for (name, cp) in user_cparams() {
+        let c = blockcodec::compress(&data, &cp).unwrap();
+        out.push((format!("own-{name}"), with_sel(0, &c)));
+        let h = ChunkHeader::parse(&c).unwrap();
+        if h.is_memcpyed() || h.special().is_some() {
+            continue;
+        }
+        out.push((format!("own-{name}-sel3"), with_sel(3, &c)));
+        if h.format_code() == 6 {
+            // The codec id retargeted at the hostile codecs 200..=203.
+            for id in 200..=203u8 {
+                let mut m = c.clone();
+                m[0x16] = id;
+                out.push((format!("own-{name}-codec{id}"), with_sel(0, &m)));
+            }
+        }
+        if let Some(slot) = h.filter_ids().iter().position(|&id| id == 160) {
+            for id in 200..=202u8 {
+                let mut m = c.clone();
+                m[0x10 + slot] = id;
+                out.push((format!("own-{name}-filter{id}"), with_sel(0, &m)));
+            }
+        }
+    }
+    for (i, mut seed) in random_seeds(24, 48, 99).into_iter().enumerate() {
+        seed[0] |= 1;
+        out.push((format!("roundtrip-{i:03}"), seed));
+    }
+    out
+}
+
 fn write_corpus(target: &str, seeds: &[(String, Vec<u8>)]) {
     let dir = root().join("fuzz/corpus").join(target);
     let _ = fs::remove_dir_all(&dir);
@@ -456,6 +596,7 @@ fn write_seed_corpora() {
     write_corpus("chunk_getitem", &getitem);
     write_corpus("blosclz_decompress", &blosclz_streams(&chunks));
     write_corpus("frame_decode", &frames());
+    write_corpus("chunk_user", &user_seeds());
     for (i, target) in [
         "chunk_structured",
         "chunk_roundtrip",
@@ -469,5 +610,46 @@ fn write_seed_corpora() {
     .enumerate()
     {
         write_corpus(target, &named(random_seeds(24, 48, i as u64)));
+    }
+}
+
+#[test]
+#[ignore = "writes fuzz/corpus/chunk_user; run by hand to regenerate its seeds alone"]
+fn write_seed_corpus_chunk_user() {
+    write_corpus("chunk_user", &user_seeds());
+}
+
+/// The fuzz crate's plugins read and write the bytes of the example plugins: every golden
+/// chunk decodes identically with both, and compressing with either gives the same chunk.
+#[test]
+fn fuzz_plugins_match_the_examples() {
+    let examples = Registry::new()
+        .with_codec(example_plugins::RepeatedValueCodec::default())
+        .unwrap()
+        .with_filter(example_plugins::DifferenceFilter::default())
+        .unwrap();
+    let ours = DParams::default().registry(fuzz_targets::user_registry());
+    let theirs = DParams::default().registry(examples.clone());
+    let golden = golden_user_chunks(usize::MAX);
+    assert!(golden.len() >= 15, "only {} golden chunks", golden.len());
+    for (name, c) in &golden {
+        let a = blockcodec::decompress_to_vec_with(c, &Default::default(), &ours);
+        let b = blockcodec::decompress_to_vec_with(c, &Default::default(), &theirs);
+        assert!(a.is_ok(), "{name}: {a:?}");
+        assert!(a == b, "{name}: the fuzz plugins decode differently");
+    }
+    let data = user_sample(30_001);
+    for (name, cp) in user_cparams() {
+        let uses_only_160 = !matches!(cp.codec, Codec::User(id) if id != 160)
+            && cp
+                .filters
+                .iter()
+                .all(|s| !matches!(s.filter, Filter::User(id) if id != 160));
+        if !uses_only_160 {
+            continue;
+        }
+        let a = blockcodec::compress(&data, &cp).unwrap();
+        let b = blockcodec::compress(&data, &cp.clone().registry(examples.clone())).unwrap();
+        assert!(a == b, "{name}: the fuzz plugins compress differently");
     }
 }
