@@ -70,7 +70,7 @@ def c_bench(data, typesize, codec, clevel, nthreads, seconds):
     thread pools) persist between calls, as `cimg bench` keeps its own; `compress2` and
     `decompress2` would build a context, and start threads, on every call."""
     cparams = {
-        "codec": {"lz4": blosc2.Codec.LZ4, "blosclz": blosc2.Codec.BLOSCLZ}[codec],
+        "codec": getattr(blosc2.Codec, codec.upper()),
         "clevel": clevel,
         "typesize": typesize,
         "nthreads": nthreads,
@@ -118,27 +118,36 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.25)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternations of ours and C per configuration; each keeps its best")
-    ap.add_argument("--quick", action="store_true", help="one clevel and one thread count")
+    ap.add_argument("--quick", action="store_true", help="clevel 5 and one thread only")
+    ap.add_argument("--codecs", default="lz4,blosclz", help="comma-separated (any of lz4, "
+                    "blosclz, lz4hc, zstd, zlib)")
+    ap.add_argument("--clevels", default="1,5", help="comma-separated compression levels")
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    ap.add_argument("--channels", default="", help="only channels whose name contains one of "
+                    "these comma-separated words (default: all)")
     ap.add_argument("--out", default=str(ROOT / "bench-out"))
     args = ap.parse_args()
     if blosc2.__version__ != PINNED:
         sys.exit(f"python-blosc2 {blosc2.__version__} is installed; the comparison pins {PINNED}")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    chans = channels(out)
-    clevels = [5] if args.quick else [1, 5]
-    threads = [1] if args.quick else [1, 2]
+    words = [w for w in args.channels.split(",") if w]
+    chans = [c for c in channels(out) if not words or any(w in c[0] for w in words)]
+    codecs = args.codecs.split(",")
+    clevels = [5] if args.quick else [int(x) for x in args.clevels.split(",")]
+    threads = [1] if args.quick else [int(x) for x in args.threads.split(",")]
     rows = []
     big = memcpy_mb_s(args.seconds, 64 << 20)
     print(f"C-Blosc2 {blosc2.blosclib_version.split()[0]} (python-blosc2 {blosc2.__version__}) "
           f"vs {args.cimg}; best of {args.rounds} rounds of runs over {args.seconds} s each")
-    hdr = f"{'channel':16} {'codec':8} {'cl':>2} {'thr':>3} {'ratio':>7} {'comp':>6} {'decomp':>7}" \
-          f" {'ours dec MB/s':>14} {'C dec MB/s':>11} {'dec/memcpy':>10}"
+    hdr = (f"{'channel':16} {'codec':7} {'cl':>2} {'thr':>3} | {'ratio':>6} {'C':>6} {'x':>6} | "
+           f"{'comp MB/s':>9} {'C':>6} {'x':>5} | {'dec MB/s':>8} {'C':>6} {'x':>5} | "
+           f"{'dec/memcpy':>10}")
     print(hdr)
     for name, ts, path in chans:
         data = path.read_bytes()
         memcpy = memcpy_mb_s(args.seconds, len(data))
-        for codec in ("lz4", "blosclz"):
+        for codec in codecs:
             for clevel in clevels:
                 for nt in threads:
                     ours, c = {}, {}
@@ -155,23 +164,31 @@ def main():
                         "decompress": ours["decompress_mb_s"] / c["decompress_mb_s"],
                     }
                     rows.append(r)
-                    print(f"{name:16} {codec:8} {clevel:>2} {nt:>3} {r['ratio']:7.3f} "
-                          f"{r['compress']:6.2f} {r['decompress']:7.2f} "
-                          f"{ours['decompress_mb_s']:14.0f} {c['decompress_mb_s']:11.0f} "
-                          f"{ours['decompress_mb_s'] / memcpy:10.2f}")
+                    print(f"{name:16} {codec:7} {clevel:>2} {nt:>3} | {ours['ratio']:6.3f} "
+                          f"{c['ratio']:6.3f} {r['ratio']:6.3f} | {ours['compress_mb_s']:9.0f} "
+                          f"{c['compress_mb_s']:6.0f} {r['compress']:5.2f} | "
+                          f"{ours['decompress_mb_s']:8.0f} {c['decompress_mb_s']:6.0f} "
+                          f"{r['decompress']:5.2f} | {ours['decompress_mb_s'] / memcpy:10.2f}",
+                          flush=True)
     print()
     print("geometric means, ours / C-Blosc2:")
-    print(f"  compression ratio {gmean([r['ratio'] for r in rows]):.3f}   "
-          f"compress speed {gmean([r['compress'] for r in rows]):.2f}x   "
-          f"decompress speed {gmean([r['decompress'] for r in rows]):.2f}x")
+    for codec in codecs if len(codecs) > 1 else []:
+        rc = [r for r in rows if r["codec"] == codec]
+        print(f"  {codec:8} ratio {gmean([r['ratio'] for r in rc]):.3f}   compress "
+              f"{gmean([r['compress'] for r in rc]):.2f}x   decompress "
+              f"{gmean([r['decompress'] for r in rc]):.2f}x")
+    print(f"  all      ratio {gmean([r['ratio'] for r in rows]):.3f}   "
+          f"compress {gmean([r['compress'] for r in rows]):.2f}x   "
+          f"decompress {gmean([r['decompress'] for r in rows]):.2f}x")
     one = [r for r in rows if r["codec"] == "lz4" and r["nthreads"] == 1]
 
     def median(xs):
         xs = sorted(xs)
         return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2
 
-    for key, what in (("memcpy_mb_s", "memcpy of the same size"),
-                      ("memcpy_64mib_mb_s", f"memcpy of 64 MiB ({big:.0f} MB/s)")):
+    scales = (("memcpy_mb_s", "memcpy of the same size"),
+              ("memcpy_64mib_mb_s", f"memcpy of 64 MiB ({big:.0f} MB/s)"))
+    for key, what in scales if one else ():
         ours_x = median([r["ours"]["decompress_mb_s"] / r[key] for r in one])
         c_x = median([r["c"]["decompress_mb_s"] / r[key] for r in one])
         print(f"  lz4 one-thread decompression, median over channels: {ours_x:.2f}x {what} "

@@ -610,6 +610,7 @@ fn prefilter_and_postfilter_see_every_block() {
         .collect();
     let plus1: Vec<u8> = data.iter().map(|b| b.wrapping_add(1)).collect();
     let log = Arc::new(Mutex::new(Vec::new()));
+    let infos = Arc::new(Mutex::new((Vec::new(), Vec::new()))); // (pre, post)
     for (codec, filters, clevel) in [
         (RV, vec![DIFF], 5u8),
         (Codec::Lz4, vec![Filter::Shuffle], 5),
@@ -619,10 +620,12 @@ fn prefilter_and_postfilter_see_every_block() {
         for nthreads in [1, 3] {
             let calls = Arc::new(Mutex::new(Vec::new()));
             let c2 = Arc::clone(&calls);
+            let i2 = Arc::clone(&infos);
             let pre = BlockCallback::new(move |p| {
                 c2.lock()
                     .unwrap()
                     .push((p.info.nblock, p.info.offset, p.info.bsize));
+                i2.lock().unwrap().0.push(p.info);
                 let tag: &&str = p.user_data().unwrap();
                 assert_eq!(*tag, "pre-data");
                 for (o, i) in p.output.iter_mut().zip(p.input.iter()) {
@@ -641,6 +644,7 @@ fn prefilter_and_postfilter_see_every_block() {
                 .nthreads(nthreads)
                 .registry(registry())
                 .prefilter(pre);
+            *infos.lock().unwrap() = Default::default();
             let chunk = blockcodec::compress(&data, &cp).unwrap();
             let mut got = calls.lock().unwrap().clone();
             got.sort_unstable();
@@ -653,10 +657,12 @@ fn prefilter_and_postfilter_see_every_block() {
             assert!(out == plus1, "{codec} {filters:?}");
             // A postfilter undoing it restores the input, seeing each block once.
             let l2 = Arc::clone(&log);
+            let i3 = Arc::clone(&infos);
             let post = BlockCallback::new(move |p| {
                 l2.lock()
                     .unwrap()
                     .push((p.info.nblock, p.info.offset, p.info.bsize));
+                i3.lock().unwrap().1.push(p.info);
                 // The output starts as a copy of the input.
                 assert_eq!(p.output, p.input);
                 for o in p.output.iter_mut() {
@@ -672,6 +678,13 @@ fn prefilter_and_postfilter_see_every_block() {
             let mut got = log.lock().unwrap().clone();
             got.sort_unstable();
             assert_eq!(got, expect);
+            // Both callbacks are told the same about each block (nstreams included).
+            let (mut pre_seen, mut post_seen) = std::mem::take(&mut *infos.lock().unwrap());
+            for v in [&mut pre_seen, &mut post_seen] {
+                v.sort_by_key(|i| i.nblock);
+                v.dedup();
+            }
+            assert_eq!(pre_seen, post_seen, "{codec} {filters:?}");
             // getitem with the postfilter: only the touched blocks.
             log.lock().unwrap().clear();
             let mut some = vec![0u8; 40_000];

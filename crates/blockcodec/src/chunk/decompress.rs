@@ -198,8 +198,10 @@ impl<'a> Chunk<'a> {
         })
     }
 
+    /// Streams a block of `bsize` bytes is stored as (memcpyed and special chunks: one).
     fn nstreams(&self, bsize: usize) -> usize {
-        if self.split && bsize == self.h.blocksize() {
+        let stored = self.h.is_memcpyed() || self.h.special().is_some();
+        if self.split && !stored && bsize == self.h.blocksize() {
             self.h.typesize()
         } else {
             1
@@ -223,10 +225,8 @@ impl<'a> Chunk<'a> {
     /// Runs the postfilter on block `nblock`, whose restored bytes are in `out`: the callback
     /// reads a copy and writes `out`.
     fn postfilter_block(&self, post: &BlockCallback, nblock: usize, out: &mut [u8]) -> Result<()> {
-        let info = BlockInfo {
-            nstreams: 1,
-            ..self.info(nblock, out.len())
-        };
+        // The same info as the prefilter saw for this block.
+        let info = self.info(nblock, out.len());
         with_scratch(|sc| {
             let input = block_buffer(&mut sc.block, out.len());
             input.copy_from_slice(out);
