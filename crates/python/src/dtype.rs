@@ -192,8 +192,8 @@ pub(crate) trait Elem: Element + numpy::Element + Copy + Send + Sync {
     fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Self>;
 }
 
-macro_rules! int_elem {
-    ($($t:ty => $variant:ident),* $(,)?) => {$(
+macro_rules! elem {
+    ($($t:ty => $variant:ident, $from_py:expr),* $(,)?) => {$(
         impl Elem for $t {
             const KIND: DType = DType::$variant;
             fn wrap(channel: Channel<Self>) -> AnyChannel {
@@ -212,47 +212,23 @@ macro_rules! int_elem {
                 }
             }
             fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Self> {
-                let v: i128 = value.extract()?;
-                <$t>::try_from(v).map_err(|_| {
-                    PyValueError::new_err(format!(
-                        "fill value {v} is out of range for {}",
-                        <$t as Element>::DTYPE
-                    ))
-                })
+                $from_py(value)
             }
         }
     )*};
 }
 
-int_elem! {
-    u8 => U8, i8 => I8, u16 => U16, i16 => I16, u32 => U32, i32 => I32,
+/// Integers must fit the element type exactly.
+fn int_from_py<T: Element + TryFrom<i128>>(value: &Bound<'_, PyAny>) -> PyResult<T> {
+    let v: i128 = value.extract()?;
+    T::try_from(v).map_err(|_| {
+        PyValueError::new_err(format!("fill value {v} is out of range for {}", T::DTYPE))
+    })
 }
 
-macro_rules! float_elem {
-    ($($t:ty => $variant:ident, $from:expr),* $(,)?) => {$(
-        impl Elem for $t {
-            const KIND: DType = DType::$variant;
-            fn wrap(channel: Channel<Self>) -> AnyChannel {
-                AnyChannel::$variant(channel)
-            }
-            fn channel(any: &AnyChannel) -> Option<&Channel<Self>> {
-                match any {
-                    AnyChannel::$variant(c) => Some(c),
-                    _ => None,
-                }
-            }
-            fn channel_mut(any: &mut AnyChannel) -> Option<&mut Channel<Self>> {
-                match any {
-                    AnyChannel::$variant(c) => Some(c),
-                    _ => None,
-                }
-            }
-            fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Self> {
-                let v: f64 = value.extract()?;
-                Ok($from(v))
-            }
-        }
-    )*};
+/// Floats are rounded to the nearest value of the type.
+fn float_from_py<T>(value: &Bound<'_, PyAny>, from: fn(f64) -> T) -> PyResult<T> {
+    Ok(from(value.extract()?))
 }
 
 // `as` rounds to the nearest f32 (overflowing to ±inf), as NumPy's casts do.
@@ -261,10 +237,16 @@ fn f64_to_f32(v: f64) -> f32 {
     v as f32
 }
 
-float_elem! {
-    f16 => F16, f16::from_f64,
-    f32 => F32, f64_to_f32,
-    f64 => F64, std::convert::identity,
+elem! {
+    u8 => U8, int_from_py,
+    i8 => I8, int_from_py,
+    u16 => U16, int_from_py,
+    i16 => I16, int_from_py,
+    u32 => U32, int_from_py,
+    i32 => I32, int_from_py,
+    f16 => F16, |v| float_from_py(v, f16::from_f64),
+    f32 => F32, |v| float_from_py(v, f64_to_f32),
+    f64 => F64, |v| float_from_py(v, std::convert::identity),
 }
 
 impl AnyChannel {
