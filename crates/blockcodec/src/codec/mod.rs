@@ -4,6 +4,8 @@ pub(crate) mod blosclz;
 pub(crate) mod lz4;
 pub(crate) mod lz4hc;
 pub(crate) mod snappy;
+#[cfg(test)]
+mod test_data;
 pub(crate) mod zlib;
 pub(crate) mod zstd;
 

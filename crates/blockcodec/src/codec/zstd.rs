@@ -465,20 +465,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::codec::test_data::noise;
     use crate::error::ErrorKind;
-
-    /// Incompressible bytes (xorshift64).
-    fn noise(n: usize) -> Vec<u8> {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 32) as u8
-            })
-            .collect()
-    }
 
     fn smooth(n: usize) -> Vec<u8> {
         (0..n as u32)
