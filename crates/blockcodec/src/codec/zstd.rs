@@ -33,7 +33,7 @@
 //! ruzstd compresses at one level only ("Fastest"); rusty_zstd loses up to 23 % from zstd
 //! level 11 up; `zstandard` needs Rust 1.96. Decoding libzstd's frames: libzstd 1100–3000 MB/s,
 //! structured-zstd 1170–2800, rusty_zstd 690–1900, ruzstd 70–450. structured-zstd is the
-//! encoder and the decoder; its raw-block skip is worked around below (see `backend`).
+//! encoder and the decoder; crates/blockcodec-zstd drives it and works around its flaws.
 //!
 //! End to end (`cimg bench`, release, one 4/2/0.75 MiB chunk, shuffle, one thread) against
 //! C-Blosc2 3.3.5 through python-blosc2 4.14.1 (`compress2`/`decompress2`, whose decode times
@@ -269,121 +269,17 @@ impl Envelope {
     }
 }
 
-/// Pure-Rust backend: structured-zstd.
-///
-/// structured-zstd stores a block raw, unsearched, when a byte-histogram sample makes it look
-/// incompressible (≥ 200 distinct byte values, none above 1/24). Photographs fool that test:
-/// on the planar u8 astronaut the first blocks went out raw where libzstd's Huffman-coded
-/// literals save 10 %, 2–18 % worse than libzstd over the image depending on the level. The
-/// skip is off when long-distance matching is on, and with it the output is within 0.2 % of
-/// libzstd's; but LDM costs 30–45 % of the speed at low levels everywhere. So a frame with a
-/// raw block is compressed again with LDM and the smaller frame kept: the same as libzstd on
-/// all three data sets, at the cost of a second pass on blocks that really are incompressible.
+/// Pure-Rust backend: structured-zstd, in its own crate so that its generic encoder is
+/// compiled once rather than in every build of this crate (it was half of this crate's compile
+/// time). The crate also works around two of structured-zstd's flaws; see its docs.
 #[cfg(not(feature = "zstd-c"))]
 mod backend {
-    use structured_zstd::decoding::{ContentChecksum, DictionaryHandle, FrameDecoder};
-    use structured_zstd::encoding::{CompressionLevel, CompressionParameters, FrameCompressor};
+    pub(super) use blockcodec_zstd::State;
 
-    use super::Envelope;
-
-    #[derive(Default)]
-    pub(super) struct State {
-        /// Compressors of the last level used (tables are kept between frames): plain, LDM.
-        encoders: Option<(i32, Box<[FrameCompressor; 2]>)>,
-        frame: Vec<u8>,
-        retry: Vec<u8>,
-        /// Where each new frame is decoded to be checked.
-        check: Vec<u8>,
-        decoder: Option<Box<FrameDecoder>>,
-        /// The last dictionary section seen and its parsed form.
-        dict: Option<(Vec<u8>, DictionaryHandle)>,
-    }
-
-    fn encoder(level: i32, ldm: bool) -> FrameCompressor {
-        let level = CompressionLevel::Level(level);
-        let mut e = FrameCompressor::new(level);
-        if ldm {
-            // The builder only fails on out-of-range knobs, and none is set.
-            if let Ok(p) = CompressionParameters::builder(level)
-                .enable_long_distance_matching(true)
-                .build()
-            {
-                e.set_parameters(&p);
-            }
-        }
-        // As ZSTD_compressCCtx: content size in the header, no checksum.
-        e.set_content_size_flag(true);
-        e.set_content_checksum(false);
-        e
-    }
-
-    /// The level a frame that does not decode is made again at: the highest without the
-    /// binary-tree match finders (zstd's lazy2 strategy).
-    const FALLBACK_LEVEL: i32 = 12;
-
-    /// structured-zstd 0.2.6 sometimes writes frames that do not decode with its binary-tree
-    /// match finders (zstd levels 13 and up, clevel 7 and 9): a u32 ramp of 256 KiB at level
-    /// 13, of 512 KiB at 16 (tests below). At those levels every frame is decoded before it is
-    /// used, which costs ≤ 2 % (encoding runs at ≤ 30 MB/s there, decoding at ≥ 1 GB/s); a bad
-    /// frame is made again at [`FALLBACK_LEVEL`], and if that failed too the block would be
-    /// reported incompressible (stored raw). Levels 1–12 are not checked (it would cost up to
-    /// 27 % at level 1): 177,062 random structured inputs of 1 B–1 MiB at those levels, 40
-    /// interop data sets and the fuzzers' roundtrips never produced a bad frame.
     pub(super) fn compress(st: &mut State, level: i32, input: &[u8], out: &mut [u8]) -> usize {
-        encode(st, level, input);
-        if level > FALLBACK_LEVEL && !decodes_to(st, input) {
-            encode(st, FALLBACK_LEVEL, input);
-            if !decodes_to(st, input) {
-                return 0;
-            }
-        }
-        match out.get_mut(..st.frame.len()) {
-            Some(dst) => {
-                dst.copy_from_slice(&st.frame);
-                st.frame.len()
-            }
-            None => 0,
-        }
-    }
-
-    /// Compresses `input` into `st.frame`.
-    fn encode(st: &mut State, level: i32, input: &[u8]) {
-        let encoders = match &mut st.encoders {
-            Some((l, e)) if *l == level => e,
-            slot => {
-                let pair = Box::new([encoder(level, false), encoder(level, true)]);
-                &mut slot.insert((level, pair)).1
-            }
-        };
-        let [plain, ldm] = &mut **encoders;
-        plain.compress_independent_frame_into(input, &mut st.frame);
-        if Envelope::parse(&st.frame).is_ok_and(|e| e.raw_block) {
-            ldm.compress_independent_frame_into(input, &mut st.retry);
-            if st.retry.len() < st.frame.len() {
-                std::mem::swap(&mut st.frame, &mut st.retry);
-            }
-        }
-    }
-
-    /// Whether `st.frame` decodes to exactly `input`.
-    fn decodes_to(st: &mut State, input: &[u8]) -> bool {
-        let mut check = std::mem::take(&mut st.check);
-        check.clear();
-        check.resize(input.len(), 0);
-        let ok = matches!(
-            st.decoder
-                .get_or_insert_with(new_decoder)
-                .decode_all(&st.frame, &mut check),
-            Ok(n) if n == input.len() && check == input
-        );
-        st.check = check;
-        ok
-    }
-
-    fn new_decoder() -> Box<FrameDecoder> {
-        let mut d = Box::new(FrameDecoder::new());
-        d.set_content_checksum(ContentChecksum::Verify);
-        d
+        st.compress(level, input, out, |frame| {
+            super::Envelope::parse(frame).is_ok_and(|e| e.raw_block)
+        })
     }
 
     pub(super) fn decompress(
@@ -392,21 +288,7 @@ mod backend {
         out: &mut [u8],
         dict: Option<&[u8]>,
     ) -> Result<usize, String> {
-        let decoder = st.decoder.get_or_insert_with(new_decoder);
-        let Some(bytes) = dict else {
-            return decoder.decode_all(input, out).map_err(|e| e.to_string());
-        };
-        let handle = match &mut st.dict {
-            Some((b, h)) if b.as_slice() == bytes => h,
-            slot => {
-                let h = DictionaryHandle::from_serialized_or_raw_content(bytes)
-                    .map_err(|e| format!("bad dictionary: {e}"))?;
-                &mut slot.insert((bytes.to_vec(), h)).1
-            }
-        };
-        decoder
-            .decode_all_with_dict_handle(input, out, handle)
-            .map_err(|e| e.to_string())
+        st.decompress(input, out, dict)
     }
 }
 
