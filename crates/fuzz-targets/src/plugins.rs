@@ -1,7 +1,7 @@
-//! User codecs and filters for the `chunk_user` target: the two example plugins (the same byte
-//! formats as `crates/blockcodec/examples/common/plugins.rs` and `tools/user_plugins.py`, which
-//! wrote the golden vectors in `crates/blockcodec/tests/data/user/`), a few more well-behaved
-//! ones, and deliberately hostile ones.
+//! User codecs and filters for the `chunk_user` target: the two example plugins
+//! (`crates/blockcodec/examples/common/plugins.rs`, whose byte formats `tools/user_plugins.py`
+//! used to write the golden vectors in `crates/blockcodec/tests/data/user/`), a few more
+//! well-behaved ones, and deliberately hostile ones.
 //!
 //! The well-behaved plugins also check the [`BlockInfo`] they are given and fail with
 //! `InvalidParam` when it is inconsistent with the slices they see, so a wrong block offset or
@@ -90,14 +90,19 @@ fn check_codec_info(stream_len: usize, info: &BlockInfo) -> Result<()> {
     Ok(())
 }
 
-/// The repeated-value (run-length) codec of the examples: element width `compcode_meta` (1 for
-/// 0); records of the element's bytes then the run length as `u32` LE.
+// The example plugins themselves: the wrappers below add the BlockInfo checks.
+#[path = "../../blockcodec/examples/common/plugins.rs"]
+mod example;
+
+/// The repeated-value (run-length) codec of the examples, checking what it is given.
 pub(crate) struct RepeatedValueCodec {
     pub(crate) id: u8,
 }
 
-fn codec_width(meta: u8) -> usize {
-    usize::from(meta).max(1)
+impl RepeatedValueCodec {
+    fn inner(&self) -> example::RepeatedValueCodec {
+        example::RepeatedValueCodec { id: self.id }
+    }
 }
 
 impl UserCodec for RepeatedValueCodec {
@@ -120,100 +125,24 @@ impl UserCodec for RepeatedValueCodec {
         if output.len() > input.len() {
             return Err(broken("encoder output limit above the stream length"));
         }
-        let w = codec_width(meta);
-        if input.is_empty() || !input.len().is_multiple_of(w) {
-            return Ok(None);
-        }
-        let record = w + 4;
-        let mut n = 0;
-        let mut emit = |value: &[u8], count: u32| {
-            let Some(out) = output.get_mut(n..n + record) else {
-                return false;
-            };
-            out[..w].copy_from_slice(value);
-            out[w..].copy_from_slice(&count.to_le_bytes());
-            n += record;
-            true
-        };
-        let mut elems = input.chunks_exact(w);
-        let Some(mut run) = elems.next() else {
-            return Ok(None);
-        };
-        let mut count: u32 = 1;
-        for e in elems {
-            if e == run && count < u32::MAX {
-                count += 1;
-            } else {
-                if !emit(run, count) {
-                    return Ok(None);
-                }
-                run = e;
-                count = 1;
-            }
-        }
-        if !emit(run, count) {
-            return Ok(None);
-        }
-        Ok(Some(n))
+        self.inner().encode(input, output, meta, info)
     }
 
     fn decode(&self, input: &[u8], output: &mut [u8], meta: u8, info: &BlockInfo) -> Result<usize> {
         check_codec_info(output.len(), info)?;
-        let w = codec_width(meta);
-        let record = w + 4;
-        let bad =
-            |what: &str| Error::new(ErrorKind::InvalidData, format!("repeated-value: {what}"));
-        if !input.len().is_multiple_of(record) {
-            return Err(bad("stream is not whole (value, count) records"));
-        }
-        let mut at: usize = 0;
-        for rec in input.chunks_exact(record) {
-            let (value, count) = rec.split_at(w);
-            let count = u32::from_le_bytes([count[0], count[1], count[2], count[3]]) as usize;
-            if count == 0 {
-                return Err(bad("run of length 0"));
-            }
-            let end = count
-                .checked_mul(w)
-                .and_then(|len| at.checked_add(len))
-                .filter(|&end| end <= output.len())
-                .ok_or_else(|| bad("runs longer than the block"))?;
-            for out in output[at..end].chunks_exact_mut(w) {
-                out.copy_from_slice(value);
-            }
-            at = end;
-        }
-        if at != output.len() {
-            return Err(bad("runs shorter than the block"));
-        }
-        Ok(at)
+        self.inner().decode(input, output, meta, info)
     }
 }
 
-/// The neighbour-difference filter of the examples: element width `filters_meta` (the typesize
-/// for 0; widths other than 1, 2, 4, 8 are 1), `x[i] - x[i-1]` wrapping, trailing bytes copied.
+/// The neighbour-difference filter of the examples, checking what it is given.
 pub(crate) struct DifferenceFilter {
     pub(crate) id: u8,
 }
 
-fn filter_width(meta: u8, typesize: usize) -> usize {
-    let w = if meta == 0 {
-        typesize
-    } else {
-        usize::from(meta)
-    };
-    if matches!(w, 1 | 2 | 4 | 8) { w } else { 1 }
-}
-
-fn load(bytes: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b[..bytes.len()].copy_from_slice(bytes);
-    u64::from_le_bytes(b)
-}
-
-fn store(v: u64, out: &mut [u8]) {
-    let n = out.len();
-    out.copy_from_slice(&v.to_le_bytes()[..n]);
+impl DifferenceFilter {
+    fn inner(&self) -> example::DifferenceFilter {
+        example::DifferenceFilter { id: self.id }
+    }
 }
 
 impl UserFilter for DifferenceFilter {
@@ -227,35 +156,12 @@ impl UserFilter for DifferenceFilter {
 
     fn forward(&self, input: &[u8], output: &mut [u8], meta: u8, info: &BlockInfo) -> Result<()> {
         check_filter_info(input, output, info)?;
-        let w = filter_width(meta, info.typesize);
-        let whole = input.len() / w * w;
-        let mut prev = 0u64;
-        for (x, y) in input[..whole]
-            .chunks_exact(w)
-            .zip(output[..whole].chunks_exact_mut(w))
-        {
-            let v = load(x);
-            store(v.wrapping_sub(prev), y);
-            prev = v;
-        }
-        output[whole..].copy_from_slice(&input[whole..]);
-        Ok(())
+        self.inner().forward(input, output, meta, info)
     }
 
     fn backward(&self, input: &[u8], output: &mut [u8], meta: u8, info: &BlockInfo) -> Result<()> {
         check_filter_info(input, output, info)?;
-        let w = filter_width(meta, info.typesize);
-        let whole = input.len() / w * w;
-        let mut acc = 0u64;
-        for (x, y) in input[..whole]
-            .chunks_exact(w)
-            .zip(output[..whole].chunks_exact_mut(w))
-        {
-            acc = acc.wrapping_add(load(x));
-            store(acc, y);
-        }
-        output[whole..].copy_from_slice(&input[whole..]);
-        Ok(())
+        self.inner().backward(input, output, meta, info)
     }
 }
 

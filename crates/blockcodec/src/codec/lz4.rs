@@ -703,26 +703,9 @@ fn decode<const DICT: bool>(src: &[u8], dict: &[u8], dst: &mut [u8]) -> Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// xorshift64: deterministic test data without extra dependencies.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.0 = x;
-            x
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-        fn byte(&mut self) -> u8 {
-            (self.next() >> 32) as u8
-        }
-    }
+    use crate::codec::test_data::{
+        Gen, Rng, check_block_rules, fnv1a, image, random, repetitive, runs, sparse, words,
+    };
 
     const VOCAB: [&[u8]; 16] = [
         b"the",
@@ -744,82 +727,10 @@ mod tests {
     ];
 
     fn text(seed: u64, n: usize) -> Vec<u8> {
-        let mut r = Rng(seed);
-        let mut out = Vec::with_capacity(n + 16);
-        while out.len() < n {
-            out.extend_from_slice(VOCAB[r.below(VOCAB.len() as u64) as usize]);
-            out.push(if r.below(8) == 0 { b'\n' } else { b' ' });
-        }
-        out.truncate(n);
-        out
+        words(seed, n, &VOCAB)
     }
-
-    /// A noisy 16-bit gradient image (300 px wide), byte-shuffled into a low and a high plane.
-    fn image(seed: u64, n: usize) -> Vec<u8> {
-        let mut r = Rng(seed);
-        let (mut lo, mut hi) = (Vec::new(), Vec::new());
-        for i in 0..n / 2 {
-            let (x, y) = ((i % 300) as u64, (i / 300) as u64);
-            let v = (x * 7 + y * 3 + r.below(8)) & 0xFFFF;
-            lo.push(v as u8);
-            hi.push((v >> 8) as u8);
-        }
-        lo.extend(hi);
-        lo.resize(n, 0);
-        lo
-    }
-
-    fn random(seed: u64, n: usize) -> Vec<u8> {
-        let mut r = Rng(seed);
-        (0..n).map(|_| r.byte()).collect()
-    }
-
-    /// A short random pattern repeated with rare mutations.
-    fn repetitive(seed: u64, n: usize) -> Vec<u8> {
-        let mut r = Rng(seed);
-        let pattern: Vec<u8> = (0..1 + r.below(64)).map(|_| r.byte()).collect();
-        (0..n)
-            .map(|i| {
-                if r.below(64) == 0 {
-                    r.byte()
-                } else {
-                    pattern[i % pattern.len()]
-                }
-            })
-            .collect()
-    }
-
-    /// Runs of one byte value, from 1 to 5000 long (long runs need multi-byte lengths).
-    fn runs(seed: u64, n: usize) -> Vec<u8> {
-        let mut r = Rng(seed);
-        let mut out = Vec::with_capacity(n);
-        while out.len() < n {
-            let b = if r.below(2) == 0 { 0 } else { r.byte() };
-            let max = if r.below(4) == 0 { 5000 } else { 40 };
-            let len = 1 + r.below(max) as usize;
-            out.extend(std::iter::repeat_n(b, len.min(n - out.len())));
-        }
-        out
-    }
-
-    /// Zeros with a random byte every ~50: many ~50-byte matches, short literal runs.
-    fn sparse(seed: u64, n: usize) -> Vec<u8> {
-        let mut r = Rng(seed);
-        (0..n)
-            .map(|_| if r.below(50) == 0 { r.byte() } else { 0 })
-            .collect()
-    }
-
-    /// A test-data generator: (seed, length) -> bytes.
-    type Gen = fn(u64, usize) -> Vec<u8>;
 
     const KINDS: [Gen; 6] = [text, image, random, repetitive, runs, sparse];
-
-    fn fnv1a(data: &[u8]) -> u64 {
-        data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-        })
-    }
 
     fn compress_vec(accel: u32, input: &[u8], table: &mut Lz4Table) -> Vec<u8> {
         let mut out = vec![0; lz4_flex::block::get_maximum_output_size(input.len())];
@@ -830,59 +741,6 @@ mod tests {
         );
         out.truncate(n);
         out
-    }
-
-    /// Parses a block and checks the format's end rules and offsets, which a decoder may not
-    /// enforce: the last sequence is literals only, at least 5 of them (unless the input is
-    /// shorter than 13 bytes: then it is all literals), no match starts within the last 12
-    /// bytes and every offset points into the output produced so far. The numbers are the
-    /// format's, written out so that a wrong constant in the encoder cannot hide here.
-    fn check_block_rules(block: &[u8], input_len: usize) {
-        let mut i = 0;
-        let mut out = 0;
-        let read_len = |i: &mut usize, mut len: usize| {
-            if len == 15 {
-                loop {
-                    let b = block[*i];
-                    *i += 1;
-                    len += b as usize;
-                    if b != 255 {
-                        break;
-                    }
-                }
-            }
-            len
-        };
-        loop {
-            let token = block[i];
-            i += 1;
-            let lits = read_len(&mut i, (token >> 4) as usize);
-            i += lits;
-            out += lits;
-            if i == block.len() {
-                assert_eq!(token & 15, 0, "last sequence has a match");
-                if input_len >= 13 {
-                    assert!(lits >= 5, "last literal run is {lits} bytes");
-                } else {
-                    assert_eq!(lits, input_len, "a short input must be one literal run");
-                }
-                break;
-            }
-            let offset = u16::from_le_bytes([block[i], block[i + 1]]) as usize;
-            i += 2;
-            assert!(
-                offset >= 1 && offset <= out,
-                "offset {offset} at output {out}"
-            );
-            assert!(
-                out + 12 <= input_len,
-                "match starts at {out} of {input_len}"
-            );
-            let ml = read_len(&mut i, (token & 15) as usize) + 4;
-            out += ml;
-            assert!(out + 5 <= input_len, "match ends at {out} of {input_len}");
-        }
-        assert_eq!(out, input_len);
     }
 
     fn check_roundtrip(accel: u32, input: &[u8], table: &mut Lz4Table) -> Vec<u8> {
