@@ -4,11 +4,15 @@
 #   1. create (or reuse) a venv with pinned maturin, numpy and pytest from PyPI;
 #   2. cargo fmt --check and clippy -D warnings for crates/python (its own workspace, so the main
 #      workspace's checks never build pyo3);
-#   3. maturin build --release, pip install the wheel into the venv;
+#   3. maturin build, pip install the wheel into the venv;
 #   4. pytest crates/python/tests.
 # Location of the venv: $COMPRESSED_IMAGE_VENV, default <repo>/.venv-py (gitignored). Needs
 # python3 (>= 3.10) with pip or virtualenv, cargo, and PyPI/crates.io access. Idempotent: a venv
-# whose stamp matches the pins is reused; cargo reuses crates/python/target.
+# whose stamp matches the pins is reused.
+# The wheel is built with the dev profile into the main workspace's target/ (both workspaces
+# define the same dev profile), so the registry crates that `cargo test --workspace` compiled
+# (structured-zstd alone takes minutes) are not compiled again. PYTHON_TEST_PROFILE=release
+# tests the release build instead, in crates/python/target.
 # Extra arguments go to pytest (e.g. tools/python-test.sh -k chunk -x).
 set -euo pipefail
 
@@ -70,9 +74,15 @@ step "clippy -D warnings (crates/python)"
 cargo clippy --manifest-path "$CRATE/Cargo.toml" --target-dir "$CRATE/target/clippy" --release \
     --all-targets --quiet -- -D warnings
 
-step "maturin build --release"
-"$VENV/bin/maturin" build --release --quiet --manifest-path "$CRATE/Cargo.toml" \
-    --interpreter "$VENV/bin/python" --out "$TMP/wheels"
+PROFILE="${PYTHON_TEST_PROFILE:-dev}"
+if [ "$PROFILE" = dev ]; then
+    TARGET_DIR="$REPO/target"
+else
+    TARGET_DIR="$CRATE/target"
+fi
+step "maturin build --profile $PROFILE (target dir $TARGET_DIR)"
+"$VENV/bin/maturin" build --profile "$PROFILE" --quiet --manifest-path "$CRATE/Cargo.toml" \
+    --target-dir "$TARGET_DIR" --interpreter "$VENV/bin/python" --out "$TMP/wheels"
 ls "$TMP/wheels"
 
 step "pip install the wheel"
